@@ -1,0 +1,50 @@
+# cogen: native stackful generators for Lua 5.4 and 5.5.
+# make          build the module in build/
+# make demo     install what is missing, build, run the tour
+# make test     install what is missing, build, run the busted suite
+# make clean
+
+LUA       ?= lua5.4
+LUA_INC   ?= /usr/include/lua5.4
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -std=c99 -Wall -Wextra -pedantic
+ALLCFLAGS := $(WARN) $(CFLAGS) -fPIC -I$(LUA_INC) $(EXTRA_CFLAGS)
+LDFLAGS   ?=
+BUSTED    ?= busted
+
+SRC  := src/ctx.c src/stack.c src/gen.c src/exc.c src/lcogen.c
+ASM  := src/ctx_x86_64.S src/ctx_aarch64.S
+HDR  := src/ctx.h src/stack.h src/gen.h
+OUT  := build
+MOD  := $(OUT)/cogen/core.so
+FIX  := $(OUT)/cfix.so
+
+.PHONY: all deps demo test clean
+
+all: $(MOD)
+
+$(MOD): $(SRC) $(ASM) $(HDR)
+	@mkdir -p $(OUT)/cogen
+	$(CC) $(ALLCFLAGS) -shared -o $@ $(SRC) $(ASM) $(LDFLAGS)
+
+# a C module built on its own, as any third-party library would be
+$(FIX): spec/fixtures/cfix.c
+	@mkdir -p $(OUT)
+	$(CC) $(ALLCFLAGS) -shared -o $@ $< $(LDFLAGS)
+
+deps:
+	@scripts/deps.sh test
+
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' $(LUA) examples/tour.lua
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(FIX)
+	@scripts/busted.sh $(BUSTED) --lua=$(LUA)
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what building and testing cogen needs, when it is missing.
+# As root on Debian or Ubuntu it uses apt-get; elsewhere it says what to
+# install and fails. Usage: scripts/deps.sh [build|test|demo]
+set -e
+need=${1:-build}
+missing=""
+
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+want() { missing="$missing $1"; }
+
+have_cmd cc || have_cmd gcc || want gcc
+have_cmd make || want make
+have_cmd lua5.4 || want lua5.4
+[ -f /usr/include/lua5.4/lua.h ] || want liblua5.4-dev
+if [ "$need" != build ]; then
+  have_cmd busted || want lua-busted
+fi
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+  echo "deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  exit 0
+fi
+
+echo "deps: missing:$missing" >&2
+echo "deps: install them, for example: sudo apt-get install$missing" >&2
+exit 1

@@ -1,0 +1,80 @@
+/*
+** ctx.c: preparing new contexts, and the portable ucontext fallback.
+** The assembly files hold the switches; this file lays out the first frame
+** that a switch pops on a fresh stack.
+*/
+#include <stdint.h>
+#include <string.h>
+
+#include "ctx.h"
+
+#if CTX_ASM
+
+COGEN_HIDDEN void cogen_ctx_boot (void);
+
+#if defined(__x86_64__)
+
+/*
+** Seen from cogen_ctx_swap, a fresh stack holds, from low to high:
+** MXCSR and x87 CW, r15, r14, r13, r12, rbx, rbp, return address.
+** The ABI's initial values for MXCSR (0x1f80) and the x87 CW (0x37f).
+** 'top' is 16-aligned, so boot calls fn with a correctly aligned stack.
+*/
+void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+  uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+  uint64_t *f = (uint64_t *)top - 8;
+  memset(f, 0, 8 * sizeof(uint64_t));
+  f[0] = 0x1f80 | ((uint64_t)0x37f << 32);
+  f[3] = (uint64_t)(uintptr_t)fn;    /* r13 */
+  f[4] = (uint64_t)(uintptr_t)arg;   /* r12 */
+  f[7] = (uint64_t)(uintptr_t)cogen_ctx_boot;
+  c->sp = f;
+}
+
+#else  /* __aarch64__ */
+
+/*
+** 22 slots of 8 bytes as cogen_ctx_swap saves them: x19..x28, x29, x30,
+** d8..d15, FPCR, padding. FPCR 0 is the ABI's default (round to nearest).
+*/
+void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+  uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+  uint64_t *f = (uint64_t *)top - 22;
+  memset(f, 0, 22 * sizeof(uint64_t));
+  f[0] = (uint64_t)(uintptr_t)arg;   /* x19 */
+  f[1] = (uint64_t)(uintptr_t)fn;    /* x20 */
+  f[11] = (uint64_t)(uintptr_t)cogen_ctx_boot;  /* x30 */
+  c->sp = f;
+}
+
+#endif
+
+#else  /* portable fallback */
+
+/*
+** makecontext passes only int arguments, so the context's address travels
+** split in two halves. swapcontext also saves the signal mask, which costs a
+** system call per switch: correct everywhere, several times slower.
+*/
+static void ctx_entry (unsigned int hi, unsigned int lo) {
+  ctx *c = (ctx *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
+  c->fn(c->arg);
+}
+
+void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+  uintptr_t p = (uintptr_t)c;
+  getcontext(&c->uc);
+  c->uc.uc_stack.ss_sp = lo;
+  c->uc.uc_stack.ss_size = size;
+  c->uc.uc_link = NULL;
+  c->fn = fn;
+  c->arg = arg;
+  makecontext(&c->uc, (void (*)(void))ctx_entry, 2,
+              (unsigned int)(p >> 16 >> 16), (unsigned int)p);
+}
+
+void cogen_ctx_switch (ctx *from, ctx *to) {
+  swapcontext(&from->uc, &to->uc);
+}
+
+#endif

@@ -1,0 +1,322 @@
+/*
+** gen.c: running generators on their own native stacks.
+**
+** A generator's body runs under lua_pcall on the generator's own Lua thread
+** and its own C stack. Resuming switches to that stack; cogen.yield switches
+** back. Values cross by lua_xmove between the resumer's thread and the
+** thread that waits in the yield. Errors never cross stacks by longjmp: the
+** body's lua_pcall catches them on its own stack, and the resumer raises
+** them again on its own.
+**
+** Delegation (yield_from) keeps each delegating generator parked in its
+** yield_from call; a resume goes straight to the innermost generator of the
+** chain, whose yields return straight to the resumer. When it finishes,
+** the resume loop hands its outcome to the generator one level up.
+*/
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "gen.h"
+
+
+void cogen_gen_init (cogen_Gen *g, cogen_State *S, lua_State *co,
+                     size_t stacksize) {
+  memset(g, 0, sizeof(*g));
+  g->L = co;
+  g->yL = co;
+  g->S = S;
+  g->stacksize = stacksize;
+  g->status = GEN_CREATED;
+}
+
+
+/* give back the native stack and the thread's values: the body is over */
+void cogen_release (cogen_Gen *g) {
+  if (g->stack != NULL) {
+    cogen_stack_put(&g->S->pool, g->stack);
+    g->stack = NULL;
+  }
+  g->status = GEN_DEAD;
+  g->sub = NULL;
+  lua_settop(g->L, 0);
+}
+
+
+/*
+** {======================================================
+** The generator's side of the switch
+** =======================================================
+*/
+
+/* First and last frame on a generator's stack. */
+static void gen_main (void *ud) {
+  cogen_Gen *g = (cogen_Gen *)ud;
+  lua_State *co = g->L;
+  int status = lua_pcall(co, lua_gettop(co) - 1, LUA_MULTRET, 0);
+  g->exit = (status == LUA_OK) ? EXIT_RETURN : EXIT_ERROR;
+  g->status = GEN_DEAD;
+  cogen_ctx_switch(&g->self, g->back);  /* for good: nobody switches back */
+}
+
+
+/*
+** Whether L runs inside a __gc finalizer. Lua marks finalizer calls
+** (CIST_FIN) and names them "__gc" in debug information; it also stops
+** the collector while they run, which is cheap to test first, so the walk
+** happens only when the collector is stopped.
+*/
+static int gen_infinalizer (lua_State *L) {
+  lua_Debug ar;
+  int level;
+  if (lua_gc(L, LUA_GCISRUNNING) == 1)
+    return 0;
+  for (level = 0; lua_getstack(L, level, &ar); level++) {
+    if (lua_getinfo(L, "n", &ar) && ar.name != NULL &&
+        strcmp(ar.name, "__gc") == 0 && ar.namewhat != NULL &&
+        strcmp(ar.namewhat, "metamethod") == 0)
+      return 1;
+  }
+  return 0;
+}
+
+
+/* the generator that a yield from L would suspend */
+static cogen_Gen *gen_self (lua_State *L, cogen_State *S) {
+  cogen_Gen *g = S->current;
+  if (g == NULL)
+    luaL_error(L, "attempt to yield outside a generator");
+  if (g->collecting)
+    luaL_error(L, "attempt to yield from a generator being collected");
+  if (gen_infinalizer(L))
+    luaL_error(L, "attempt to yield from inside a __gc finalizer");
+  return g;
+}
+
+
+/* park g; returns how many values the resumer left on L */
+static int gen_park (lua_State *L, cogen_Gen *g, int exit, int n) {
+  g->yL = L;
+  g->n = n;
+  g->exit = (unsigned char)exit;
+  g->status = GEN_SUSPENDED;
+  cogen_ctx_switch(&g->self, g->back);
+  if (g->throwing)
+    return lua_error(L);
+  return g->n;
+}
+
+
+int cogen_suspend (lua_State *L, cogen_State *S, int n) {
+  return gen_park(L, gen_self(L, S), EXIT_YIELD, n);
+}
+
+
+int cogen_delegate (lua_State *L, cogen_State *S, cogen_Gen *sub) {
+  cogen_Gen *g = gen_self(L, S);
+  if (cogen_isrunning(sub))  /* g itself, or a cycle through g */
+    luaL_error(L, "generator already executing");
+  g->sub = sub;
+  return gen_park(L, g, EXIT_DELEGATE, 0);
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** The resumer's side
+** =======================================================
+*/
+
+/* running means: its own code, or that of a generator it delegates to */
+int cogen_isrunning (cogen_Gen *g) {
+  while (g->sub != NULL)
+    g = g->sub;
+  return g->status == GEN_RUNNING;
+}
+
+
+/*
+** The generator that runs when g is resumed: the innermost one of its
+** delegation chain. Parent links follow this walk, since generators may
+** delegate to one sub in turn.
+*/
+static cogen_Gen *gen_leaf (cogen_Gen *g) {
+  while (g->sub != NULL) {
+    g->sub->parent = g;
+    g = g->sub;
+  }
+  return g;
+}
+
+
+static void gen_start (lua_State *L, cogen_Gen *g) {
+  cogen_Stack *s;
+  /* only the debug library can change a thread that never ran */
+  if (lua_status(g->L) != LUA_OK || lua_gettop(g->L) < 1)
+    luaL_error(L, "generator's thread was changed from outside");
+  s = cogen_stack_get(&g->S->pool, g->stacksize);
+  if (s == NULL) {
+    lua_pushliteral(L, "not enough memory");
+    lua_error(L);
+  }
+  g->stack = s;
+  cogen_ctx_make(&g->self, cogen_stack_lo(s), cogen_stack_size(s),
+                 gen_main, g);
+}
+
+
+static void gen_run (cogen_Gen *g) {
+  cogen_State *S = g->S;
+  cogen_Gen *outer = S->current;
+  ctx back;
+  g->back = &back;
+  g->status = GEN_RUNNING;
+  S->current = g;
+  cogen_ctx_switch(&back, &g->self);
+  S->current = outer;
+}
+
+
+/*
+** Give g the n values on top of L under 'op'. Returns whether its body
+** ran; g->exit then tells how it left, its values still on its threads.
+** A created or closed generator asked to throw or close is settled without
+** running, and the values (the error to throw) stay on L.
+*/
+static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
+  switch (g->status) {
+    case GEN_SUSPENDED:
+      if (!lua_checkstack(g->yL, n))
+        luaL_error(L, "too many arguments to resume");
+      lua_xmove(L, g->yL, n);
+      g->n = n;
+      g->throwing = (op != OP_SEND);
+      gen_run(g);
+      return 1;
+    case GEN_CREATED:
+      if (op == OP_SEND) {
+        if (n > 0 && !lua_isnil(L, -n))
+          luaL_error(L, "can't send non-nil value to a just-started generator");
+        gen_start(L, g);
+        lua_pop(L, n);
+        gen_run(g);
+        return 1;
+      }
+      cogen_release(g);  /* the body never runs */
+      /* FALLTHROUGH */
+    default:
+      if (op != OP_THROW)
+        lua_pop(L, n);
+      g->exit = (op == OP_THROW) ? EXIT_ERROR : EXIT_RETURN;
+      return 0;
+  }
+}
+
+
+/* move the values g left on its threads to L; returns how many */
+static int gen_collect (lua_State *L, cogen_Gen *g) {
+  int n;
+  if (g->exit == EXIT_YIELD) {
+    if (!lua_checkstack(L, g->n)) {
+      lua_pop(g->yL, g->n);
+      luaL_error(L, "too many results to resume");
+    }
+    lua_xmove(g->yL, L, g->n);
+    return g->n;
+  }
+  n = lua_gettop(g->L);  /* the results, or the error */
+  if (!lua_checkstack(L, n)) {
+    cogen_release(g);
+    luaL_error(L, "too many results to resume");
+  }
+  lua_xmove(g->L, L, n);
+  cogen_release(g);
+  /* PEP 479: a StopIteration escaping a body would end loops silently */
+  if (g->exit == EXIT_ERROR &&
+      cogen_exc_is(L, -1, COGEN_STOPITERATION))
+    cogen_exc_runtime(L, "generator raised StopIteration");
+  return n;
+}
+
+
+/*
+** Resume 'root' with the n values on top of L: send them (OP_SEND), raise
+** the one value (OP_THROW), or raise GeneratorExit (OP_CLOSE, n = 0).
+** Returns RESUME_YIELD or RESUME_RETURN with *nres values on L, or raises
+** the error that ended the body. 'closing' remembers a close() call: only
+** then may the root not answer GeneratorExit with a yield.
+*/
+int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
+                  int *nres) {
+  int closing = (op == OP_CLOSE);
+  cogen_Gen *g = gen_leaf(root);
+  if (g->status == GEN_RUNNING)
+    return luaL_error(L, "generator already executing");
+  if (op == OP_CLOSE) {
+    cogen_exc_exit(L);
+    n = 1;
+  }
+  else if (op == OP_THROW && g != root &&
+           cogen_exc_is(L, -1, COGEN_GENERATOREXIT))
+    op = OP_CLOSE;  /* as in Python: the subs are closed, not thrown into */
+  for (;;) {
+    cogen_Gen *p;
+    int ran = gen_step(L, g, op, n);
+    if (ran && g->exit == EXIT_DELEGATE) {  /* run its sub from the start */
+      g = gen_leaf(g);
+      op = OP_SEND;
+      n = 0;
+      continue;
+    }
+    if (ran && g->exit == EXIT_YIELD &&
+        op == OP_CLOSE && (g != root || closing)) {
+      lua_pop(g->yL, g->n);
+      if (g == root)
+        return luaL_error(L, "generator ignored GeneratorExit");
+      lua_pushliteral(L, "generator ignored GeneratorExit");
+      n = 1;
+      op = OP_THROW;
+      p = g->parent;
+      p->sub = NULL;  /* g stays suspended, on its own */
+      g->parent = NULL;
+      g = p;
+      continue;
+    }
+    n = ran ? gen_collect(L, g) : (op == OP_THROW);
+    if (g->exit == EXIT_YIELD) {
+      *nres = n;
+      return RESUME_YIELD;
+    }
+    if (g == root) {
+      if (g->exit == EXIT_RETURN) {
+        *nres = n;
+        return RESUME_RETURN;
+      }
+      if (closing && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
+        lua_pop(L, 1);
+        *nres = 0;
+        return RESUME_RETURN;
+      }
+      return lua_error(L);
+    }
+    /* g is over: hand its outcome to the generator that delegated to it */
+    p = g->parent;
+    p->sub = NULL;
+    g->parent = NULL;
+    if (g->exit == EXIT_RETURN && op == OP_CLOSE) {
+      lua_pop(L, n);  /* a sub's return value is lost when closing */
+      cogen_exc_exit(L);
+      n = 1;
+    }
+    else if (g->exit == EXIT_RETURN)
+      op = OP_SEND;  /* the results of yield_from */
+    else if (!(op == OP_CLOSE && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)))
+      op = OP_THROW;
+    g = p;
+  }
+}
+
+/* }====================================================== */

@@ -1,0 +1,75 @@
+/*
+** gen.h: the generator object and the per-state data, shared by the
+** engine (gen.c), the exception classes (exc.c) and the Lua binding
+** (lcogen.c).
+*/
+#ifndef COGEN_GEN_H
+#define COGEN_GEN_H
+
+#include "lua.h"
+
+#include "ctx.h"
+#include "stack.h"
+
+typedef struct cogen_Gen cogen_Gen;
+
+/* per Lua state; a full userdata kept in the registry */
+typedef struct cogen_State {
+  cogen_Gen *current;   /* innermost running generator, NULL outside all */
+  size_t stacksize;     /* default native stack size of new generators */
+  cogen_Pool pool;
+} cogen_State;
+
+/* g->status */
+enum { GEN_CREATED, GEN_SUSPENDED, GEN_RUNNING, GEN_DEAD };
+
+/* how the body last left its stack: g->exit */
+enum { EXIT_YIELD, EXIT_RETURN, EXIT_ERROR, EXIT_DELEGATE };
+
+/* what a resumer asks of a generator */
+enum { OP_SEND, OP_THROW, OP_CLOSE };
+
+/* what cogen_resume reports */
+enum { RESUME_YIELD, RESUME_RETURN };
+
+struct cogen_Gen {
+  lua_State *L;        /* own thread; the userdata's user value anchors it */
+  lua_State *yL;       /* thread waiting in a yield: L, or a coroutine that
+                          the body resumed */
+  cogen_State *S;
+  cogen_Gen *sub;      /* generator this one delegates to, or NULL */
+  cogen_Gen *parent;   /* generator that delegated to this one last */
+  cogen_Stack *stack;  /* from the first resume until the body ends */
+  ctx *back;           /* the resumer's context, while this one runs */
+  ctx self;            /* this generator's context, while suspended */
+  size_t stacksize;
+  int n;               /* how many values cross the switch */
+  unsigned char status;
+  unsigned char exit;
+  unsigned char throwing;    /* resumed to raise the value it was sent */
+  unsigned char collecting;  /* closed by the collector: may not yield */
+};
+
+/* registry names of the exception classes */
+#define COGEN_STOPITERATION  "cogen.StopIteration"
+#define COGEN_GENERATOREXIT  "cogen.GeneratorExit"
+#define COGEN_RUNTIMEERROR   "cogen.RuntimeError"
+
+COGEN_HIDDEN void cogen_gen_init (cogen_Gen *g, cogen_State *S,
+                                  lua_State *co, size_t stacksize);
+COGEN_HIDDEN int cogen_resume (lua_State *L, cogen_Gen *g, int op, int n,
+                               int *nres);
+COGEN_HIDDEN int cogen_suspend (lua_State *L, cogen_State *S, int n);
+COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
+                                 cogen_Gen *sub);
+COGEN_HIDDEN int cogen_isrunning (cogen_Gen *g);
+COGEN_HIDDEN void cogen_release (cogen_Gen *g);
+
+/* exc.c */
+COGEN_HIDDEN void cogen_exc_open (lua_State *L);
+COGEN_HIDDEN int cogen_exc_is (lua_State *L, int idx, const char *cls);
+COGEN_HIDDEN void cogen_exc_stop (lua_State *L, int n);
+COGEN_HIDDEN void cogen_exc_exit (lua_State *L);
+COGEN_HIDDEN void cogen_exc_runtime (lua_State *L, const char *msg);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+** stack.h: native stacks for generators, and a pool of free ones.
+** Knows nothing of Lua or generators: it hands out page-aligned memory with
+** a guard page below it, and takes it back.
+*/
+#ifndef COGEN_STACK_H
+#define COGEN_STACK_H
+
+#include <stddef.h>
+
+#include "ctx.h"
+
+typedef struct cogen_Stack cogen_Stack;
+
+typedef struct cogen_Pool {
+  cogen_Stack *free;   /* stacks ready for reuse, all of size 'size' */
+  size_t nfree;
+  size_t size;         /* mapping size of the pooled stacks */
+  size_t page;
+  int guard;           /* how guard pages are made: STACK_GUARD_* */
+  int closed;          /* no more pooling: the Lua state is going away */
+} cogen_Pool;
+
+COGEN_HIDDEN void cogen_pool_init (cogen_Pool *p);
+COGEN_HIDDEN void cogen_pool_drain (cogen_Pool *p);
+COGEN_HIDDEN size_t cogen_stack_round (const cogen_Pool *p, size_t size);
+
+/* a stack whose usable part is at least 'size' bytes, or NULL */
+COGEN_HIDDEN cogen_Stack *cogen_stack_get (cogen_Pool *p, size_t size);
+COGEN_HIDDEN void cogen_stack_put (cogen_Pool *p, cogen_Stack *s);
+
+/* the usable region: [lo, lo + size) */
+COGEN_HIDDEN void *cogen_stack_lo (cogen_Stack *s);
+COGEN_HIDDEN size_t cogen_stack_size (cogen_Stack *s);
+
+#endif
