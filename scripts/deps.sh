@@ -15,6 +15,8 @@ have_cmd lua5.4 || want lua5.4
 [ -f /usr/include/lua5.4/lua.h ] || want liblua5.4-dev
 if [ "$need" != build ]; then
   have_cmd busted || want lua-busted
+  have_cmd luarocks || want luarocks
+  have_cmd readelf || want binutils
 fi
 
 [ -z "$missing" ] && exit 0

@@ -1,0 +1,27 @@
+-- packaging: the rockspec installs a module that require finds
+describe("luarocks make", function()
+  it("installs cogen into a fresh tree, offline, and it loads from there", function()
+    local tmp = os.tmpname()
+    os.remove(tmp)
+    local cmd = table.concat({
+      "set -e",
+      "mkdir -p " .. tmp .. "/src",
+      "cp -r src lua cogen-0.1.0-1.rockspec " .. tmp .. "/src",
+      "cd " .. tmp .. "/src",
+      "rm -f src/*.o",
+      "luarocks --lua-version 5.4 make --tree " .. tmp .. "/tree cogen-0.1.0-1.rockspec >/dev/null 2>&1",
+      "cd /",
+      "lua5.4 -e 'package.path = \"" .. tmp .. "/tree/share/lua/5.4/?.lua\" " ..
+        "package.cpath = \"" .. tmp .. "/tree/lib/lua/5.4/?.so\" " ..
+        "local c = require \"cogen\" " ..
+        "local g = c.new(function() local t = {2, 1} " ..
+        "table.sort(t, function(a, b) return c.yield(a < b) end) return t[1] end) " ..
+        "local v = g:next() local ok, e = pcall(g.send, g, v) io.write(e.value)'",
+    }, " && ")
+    local p = io.popen("(" .. cmd .. ") 2>&1")
+    local out = p:read("a")
+    p:close()
+    os.execute("rm -rf " .. tmp)
+    assert.equal("1", out)
+  end)
+end)
