@@ -11,6 +11,7 @@ CFLAGS    ?= -O2 -g
 WARN      := -std=c99 -Wall -Wextra -pedantic
 ALLCFLAGS := $(WARN) $(CFLAGS) -fPIC -I$(LUA_INC) $(EXTRA_CFLAGS)
 LDFLAGS   ?=
+LUA_LIB   ?= -llua5.4
 BUSTED    ?= busted
 
 SRC  := src/ctx.c src/stack.c src/gen.c src/exc.c src/lcogen.c
@@ -18,7 +19,7 @@ ASM  := src/ctx_x86_64.S src/ctx_aarch64.S
 HDR  := src/ctx.h src/stack.h src/gen.h
 OUT  := build
 MOD  := $(OUT)/cogen/core.so
-FIX  := $(OUT)/cfix.so
+FIX  := $(OUT)/cfix.so $(OUT)/threads
 
 .PHONY: all deps demo test clean
 
@@ -29,9 +30,14 @@ $(MOD): $(SRC) $(ASM) $(HDR)
 	$(CC) $(ALLCFLAGS) -shared -o $@ $(SRC) $(ASM) $(LDFLAGS)
 
 # a C module built on its own, as any third-party library would be
-$(FIX): spec/fixtures/cfix.c
+$(OUT)/cfix.so: spec/fixtures/cfix.c
 	@mkdir -p $(OUT)
 	$(CC) $(ALLCFLAGS) -shared -o $@ $< $(LDFLAGS)
+
+# several OS threads, each with its own Lua state
+$(OUT)/threads: spec/fixtures/threads.c
+	@mkdir -p $(OUT)
+	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INC) $(EXTRA_CFLAGS) -o $@ $< $(LUA_LIB) -lpthread $(LDFLAGS)
 
 deps:
 	@scripts/deps.sh test

@@ -705,3 +705,25 @@ describe("the module", function()
     assert.equal("not enough memory\tstill works\n", out)
   end)
 end)
+
+describe("a suspended generator's Lua stack", function()
+  it("may be moved by the collector while C frames wait on it", function()
+    local g = cogen.new(function()
+      local function grow(n) if n > 0 then return grow(n - 1) + 1 end return 0 end
+      grow(50000)  -- the thread's stack grows large, then is free to shrink
+      return cfix.loops(2, 3, function(i, j)
+        local pad = {i, j, string.rep("x", 10)}
+        return cogen.yield(pad[1] * 10 + pad[2])
+      end)
+    end)
+    local seen = {g:next()}
+    for _ = 1, 5 do
+      collectgarbage()  -- shrinks the suspended thread's stack
+      local t = {}
+      for k = 1, 1000 do t[k] = {k} end
+      seen[#seen + 1] = g:send(1)
+    end
+    assert.same({11, 12, 13, 21, 22, 23}, seen)
+    assert.equal(3 * 1 + 3 * 2, raised(g.send, g, 1).value)
+  end)
+end)
