@@ -1,6 +1,7 @@
 -- cogen core: generators with next/send, yields across C boundaries
 local cogen = require "cogen"
 local cfix = require "cfix"
+local support = require "support"
 
 -- run f and return the error it raises
 local function raised(f, ...)
@@ -699,7 +700,7 @@ describe("the module", function()
       local g = cogen.new(function() cogen.yield("still works") end)
       print(err, g:next())
     ]]
-    local p = io.popen("ulimit -v 2000000; lua5.4 -e '" .. script:gsub("'", "'\\''") .. "' 2>&1")
+    local p = io.popen("ulimit -v 2000000; " .. support.lua .. " -e '" .. script:gsub("'", "'\\''") .. "' 2>&1")
     local out = p:read("a")
     p:close()
     assert.equal("not enough memory\tstill works\n", out)

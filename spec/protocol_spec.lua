@@ -44,7 +44,7 @@ end
 
 local function pack(...) return table.pack(...) end
 
--- run a Lua script in a child lua5.4; returns its stdout and stderr, merged,
+-- run a Lua script in a child interpreter; returns its stdout and stderr, merged,
 -- and whether it exited with success
 local ROOT do
   local src = debug.getinfo(1, "S").source:gsub("^@", "")
@@ -60,7 +60,7 @@ local function run_child(script, shell_prefix)
   f:write(("package.cpath = %q .. package.cpath\n"):format(ROOT .. "/build/?.so;"))
   f:write(script)
   f:close()
-  local p = assert(io.popen((shell_prefix or "") .. "lua5.4 " .. name .. " 2>&1"))
+  local p = assert(io.popen((shell_prefix or "") .. require("support").lua .. " " .. name .. " 2>&1"))
   local out = p:read("a")
   local ok = p:close()
   os.remove(name)

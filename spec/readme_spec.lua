@@ -56,7 +56,8 @@ end)
 
 describe("make demo's tour", function()
   it("runs and shows each step", function()
-    local p = io.popen("LUA_PATH='lua/?.lua;;' LUA_CPATH='build/?.so;;' lua5.4 examples/tour.lua 2>&1")
+    local p = io.popen("LUA_PATH='lua/?.lua;;' LUA_CPATH='build/?.so;;' " ..
+      require("support").lua .. " examples/tour.lua 2>&1")
     local out = p:read("a")
     p:close()
     assert.truthy(out:find("   > hello\n   > world\n", 1, true), out)
