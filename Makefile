@@ -16,10 +16,10 @@ BUSTED    ?= busted
 
 SRC  := src/ctx.c src/stack.c src/gen.c src/exc.c src/lcogen.c
 ASM  := src/ctx_x86_64.S src/ctx_aarch64.S
-HDR  := src/ctx.h src/stack.h src/gen.h
+HDR  := src/ctx.h src/stack.h src/gen.h src/cogen.h
 OUT  := build
 MOD  := $(OUT)/cogen/core.so
-FIX  := $(OUT)/cfix.so $(OUT)/threads
+FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
 
 .PHONY: all deps demo test clean
 
@@ -33,6 +33,11 @@ $(MOD): $(SRC) $(ASM) $(HDR)
 $(OUT)/cfix.so: spec/fixtures/cfix.c
 	@mkdir -p $(OUT)
 	$(CC) $(ALLCFLAGS) -shared -o $@ $< $(LDFLAGS)
+
+# a C module that yields through cogen.h alone, linking nothing of cogen
+$(OUT)/capi.so: spec/fixtures/capi.c src/cogen.h
+	@mkdir -p $(OUT)
+	$(CC) $(ALLCFLAGS) -Isrc -shared -o $@ $< $(LDFLAGS)
 
 # several OS threads, each with its own Lua state
 $(OUT)/threads: spec/fixtures/threads.c

@@ -31,6 +31,12 @@ build = {
       incdirs = { "src" },
     },
   },
+  -- the C API header, for dependent C modules: LuaRocks installs no
+  -- headers, so it goes to this rock's conf directory; dependents use
+  -- -I"$(luarocks show --rock-dir cogen)/conf/include"
+  install = {
+    conf = { ["include/cogen.h"] = "src/cogen.h" },
+  },
 }
 test = {
   type = "command",

@@ -108,6 +108,11 @@ static int gen_park (lua_State *L, cogen_Gen *g, int exit, int n) {
 }
 
 
+int cogen_canyield (cogen_State *S) {
+  return S->current != NULL && !S->current->collecting;
+}
+
+
 int cogen_suspend (lua_State *L, cogen_State *S, int n) {
   return gen_park(L, gen_self(L, S), EXIT_YIELD, n);
 }

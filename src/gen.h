@@ -59,6 +59,7 @@ COGEN_HIDDEN void cogen_gen_init (cogen_Gen *g, cogen_State *S,
                                   lua_State *co, size_t stacksize);
 COGEN_HIDDEN int cogen_resume (lua_State *L, cogen_Gen *g, int op, int n,
                                int *nres);
+COGEN_HIDDEN int cogen_canyield (cogen_State *S);
 COGEN_HIDDEN int cogen_suspend (lua_State *L, cogen_State *S, int n);
 COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
                                  cogen_Gen *sub);

@@ -10,6 +10,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 
+#include "cogen.h"
 #include "gen.h"
 
 #define COGEN_VERSION  "cogen 0.1.0"
@@ -344,8 +345,7 @@ static int co_running (lua_State *L) {
 
 
 static int co_isyieldable (lua_State *L) {
-  cogen_State *S = co_state(L);
-  lua_pushboolean(L, S->current != NULL && !S->current->collecting);
+  lua_pushboolean(L, cogen_canyield(co_state(L)));
   return 1;
 }
 
@@ -401,6 +401,38 @@ static int state_gc (lua_State *L) {
 
 
 /*
+** {======================================================
+** The C API of cogen.h: a table of functions in the registry
+** =======================================================
+*/
+
+static int api_yield (void *state, lua_State *L, int nresults) {
+  if (nresults < 0 || nresults > lua_gettop(L))
+    return luaL_error(L, "cogen_yield: %d values asked, %d on the stack",
+                      nresults, lua_gettop(L));
+  return cogen_suspend(L, (cogen_State *)state, nresults);
+}
+
+
+static int api_isyieldable (void *state, lua_State *L) {
+  (void)L;
+  return cogen_canyield((cogen_State *)state);
+}
+
+
+static void api_register (lua_State *L, cogen_State *S) {
+  cogen_API *api = (cogen_API *)lua_newuserdatauv(L, sizeof(cogen_API), 0);
+  api->version = COGEN_API_VERSION;
+  api->state = S;
+  api->yield = api_yield;
+  api->isyieldable = api_isyieldable;
+  lua_setfield(L, LUA_REGISTRYINDEX, COGEN_API_KEY);
+}
+
+/* }====================================================== */
+
+
+/*
 ** Push the per-state data, made on the first call only: busted and others
 ** run luaopen again in one state, and live generators point to it.
 */
@@ -425,6 +457,7 @@ static void state_push (lua_State *L) {
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &state_key);
+  api_register(L, S);
 }
 
 
