@@ -1,18 +1,25 @@
 /*
-** ctx.c: preparing new contexts, and the portable ucontext fallback.
-** The assembly files hold the switches; this file lays out the first frame
-** that a switch pops on a fresh stack.
+** ctx.c: preparing new contexts, the portable ucontext fallback, and the
+** sanitizer annotations of checked builds. The assembly files hold the
+** switches; this file lays out the first frame that a switch pops on a
+** fresh stack.
 */
 #include <stdint.h>
 #include <string.h>
 
 #include "ctx.h"
 
+#if CTX_CHECKED
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #if CTX_ASM
-
+COGEN_HIDDEN void cogen_ctx_swap (void **save, void *load);
 COGEN_HIDDEN void cogen_ctx_boot (void);
+#endif
 
-#if defined(__x86_64__)
+
+#if CTX_ASM && defined(__x86_64__)
 
 /*
 ** Seen from cogen_ctx_swap, a fresh stack holds, from low to high:
@@ -20,7 +27,7 @@ COGEN_HIDDEN void cogen_ctx_boot (void);
 ** The ABI's initial values for MXCSR (0x1f80) and the x87 CW (0x37f).
 ** 'top' is 16-aligned, so boot calls fn with a correctly aligned stack.
 */
-void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+static void ctx_frame (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
   uint64_t *f = (uint64_t *)top - 8;
   memset(f, 0, 8 * sizeof(uint64_t));
@@ -31,13 +38,13 @@ void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   c->sp = f;
 }
 
-#else  /* __aarch64__ */
+#elif CTX_ASM  /* __aarch64__ */
 
 /*
 ** 22 slots of 8 bytes as cogen_ctx_swap saves them: x19..x28, x29, x30,
 ** d8..d15, FPCR, padding. FPCR 0 is the ABI's default (round to nearest).
 */
-void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+static void ctx_frame (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
   uint64_t *f = (uint64_t *)top - 22;
   memset(f, 0, 22 * sizeof(uint64_t));
@@ -46,8 +53,6 @@ void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   f[11] = (uint64_t)(uintptr_t)cogen_ctx_boot;  /* x30 */
   c->sp = f;
 }
-
-#endif
 
 #else  /* portable fallback */
 
@@ -61,7 +66,7 @@ static void ctx_entry (unsigned int hi, unsigned int lo) {
   c->fn(c->arg);
 }
 
-void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+static void ctx_frame (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   uintptr_t p = (uintptr_t)c;
   getcontext(&c->uc);
   c->uc.uc_stack.ss_sp = lo;
@@ -73,8 +78,78 @@ void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
               (unsigned int)(p >> 16 >> 16), (unsigned int)p);
 }
 
-void cogen_ctx_switch (ctx *from, ctx *to) {
+static void cogen_ctx_swap (ctx *from, ctx *to) {
   swapcontext(&from->uc, &to->uc);
+}
+
+#endif
+
+
+#if !CTX_CHECKED
+
+void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+  ctx_frame(c, lo, size, fn, arg);
+}
+
+#if !CTX_ASM
+void cogen_ctx_switch (ctx *from, ctx *to) {
+  cogen_ctx_swap(from, to);
+}
+
+void cogen_ctx_exit (ctx *from, ctx *to) {
+  cogen_ctx_swap(from, to);
+}
+#endif
+
+#else  /* checked build: tell the sanitizer of every switch */
+
+#if CTX_ASM
+#define ctx_swap(from, to)  cogen_ctx_swap(&(from)->sp, (to)->sp)
+#else
+#define ctx_swap(from, to)  cogen_ctx_swap(from, to)
+#endif
+
+/* a switch back to a resumer goes to the stack that switched here last */
+static void ctx_target (ctx *from, ctx *to, const void **lo, size_t *size) {
+  *lo = to->lo != NULL ? to->lo : from->peerlo;
+  *size = to->lo != NULL ? to->size : from->peersize;
+}
+
+/* first code on a new stack: learn where the resumer's stack is */
+static void ctx_start (void *arg) {
+  ctx *c = (ctx *)arg;
+  __sanitizer_finish_switch_fiber(NULL, &c->peerlo, &c->peersize);
+  c->fn(c->arg);
+}
+
+void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
+  c->fn = fn;
+  c->arg = arg;
+  c->lo = lo;
+  c->size = size;
+  c->peerlo = NULL;
+  c->peersize = 0;
+  c->fake = NULL;
+  ctx_frame(c, lo, size, ctx_start, c);
+}
+
+void cogen_ctx_switch (ctx *from, ctx *to) {
+  const void *lo;
+  size_t size;
+  ctx_target(from, to, &lo, &size);
+  __sanitizer_start_switch_fiber(&from->fake, lo, size);
+  ctx_swap(from, to);
+  __sanitizer_finish_switch_fiber(from->fake, &from->peerlo,
+                                  &from->peersize);
+}
+
+/* NULL: this context's fake stack can go */
+void cogen_ctx_exit (ctx *from, ctx *to) {
+  const void *lo;
+  size_t size;
+  ctx_target(from, to, &lo, &size);
+  __sanitizer_start_switch_fiber(NULL, lo, size);
+  ctx_swap(from, to);
 }
 
 #endif

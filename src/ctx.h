@@ -19,6 +19,17 @@
 #include <ucontext.h>
 #endif
 
+/*
+** Checked builds: -DCOGEN_ASAN tells AddressSanitizer about every switch
+** (each stack's bounds, and the fake stack of a context that ends), so it
+** neither reports false errors nor loses track of which stack it is on.
+*/
+#if defined(COGEN_ASAN)
+#define CTX_CHECKED 1
+#else
+#define CTX_CHECKED 0
+#endif
+
 typedef void (*ctx_Fn)(void *arg);
 
 typedef struct ctx {
@@ -26,21 +37,44 @@ typedef struct ctx {
   void *sp;  /* saved stack pointer: the registers sit on that stack */
 #else
   ucontext_t uc;
+#endif
+#if !CTX_ASM || CTX_CHECKED
   ctx_Fn fn;
   void *arg;
 #endif
+#if CTX_CHECKED
+  const void *lo;       /* this context's stack; NULL for a resumer's */
+  size_t size;
+  const void *peerlo;   /* the stack of the context that last switched here */
+  size_t peersize;
+  void *fake;           /* ASan's fake stack of this context, while away */
+#endif
 } ctx;
 
+/* a resumer's context, filled in by the switch away from it */
+#if CTX_CHECKED
+#define cogen_ctx_init(c)  ((c)->lo = NULL, (c)->fake = NULL)
+#else
+#define cogen_ctx_init(c)  ((void)(c))
+#endif
+
 /* make 'c' run fn(arg) on the stack [lo, lo + size) when first switched to;
-** fn must never return: it leaves by switching away for good */
+** fn must never return: it leaves with cogen_ctx_exit */
 COGEN_HIDDEN void cogen_ctx_make (ctx *c, void *lo, size_t size,
                                   ctx_Fn fn, void *arg);
 
-#if CTX_ASM
+/*
+** Save the running context in 'from' and resume 'to'. A context without a
+** stack of its own ('from' of a resumer) is filled in by the switch.
+** cogen_ctx_exit is the last switch of a context that is over.
+*/
+#if CTX_ASM && !CTX_CHECKED
 COGEN_HIDDEN void cogen_ctx_swap (void **save, void *load);
 #define cogen_ctx_switch(from, to)  cogen_ctx_swap(&(from)->sp, (to)->sp)
+#define cogen_ctx_exit(from, to)    cogen_ctx_swap(&(from)->sp, (to)->sp)
 #else
 COGEN_HIDDEN void cogen_ctx_switch (ctx *from, ctx *to);
+COGEN_HIDDEN void cogen_ctx_exit (ctx *from, ctx *to);
 #endif
 
 #endif

@@ -57,7 +57,7 @@ static void gen_main (void *ud) {
   int status = lua_pcall(co, lua_gettop(co) - 1, LUA_MULTRET, 0);
   g->exit = (status == LUA_OK) ? EXIT_RETURN : EXIT_ERROR;
   g->status = GEN_DEAD;
-  cogen_ctx_switch(&g->self, g->back);  /* for good: nobody switches back */
+  cogen_ctx_exit(&g->self, g->back);  /* for good: nobody switches back */
 }
 
 
@@ -177,6 +177,7 @@ static void gen_run (cogen_Gen *g) {
   cogen_State *S = g->S;
   cogen_Gen *outer = S->current;
   ctx back;
+  cogen_ctx_init(&back);
   g->back = &back;
   g->status = GEN_RUNNING;
   S->current = g;

@@ -16,6 +16,13 @@
 
 #include "stack.h"
 
+#if defined(COGEN_VALGRIND)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi)  0
+#define VALGRIND_STACK_DEREGISTER(id)    ((void)(id))
+#endif
+
 #ifndef MAP_NORESERVE
 #define MAP_NORESERVE 0
 #endif
@@ -35,6 +42,7 @@ struct cogen_Stack {
   cogen_Stack *next;   /* link in the pool */
   size_t size;         /* the whole mapping, guard page included */
   char *lo;            /* low end of the usable part, above the guard */
+  unsigned vgid;       /* Valgrind's id of this stack, in checked builds */
 };
 
 #define HEADER  ((sizeof(cogen_Stack) + 63) & ~(size_t)63)
@@ -97,11 +105,15 @@ static cogen_Stack *stack_map (cogen_Pool *p, size_t total) {
   s->next = NULL;
   s->size = total;
   s->lo = base + p->page;
+  /* Valgrind must know each stack, or every switch looks like a huge
+  ** stack-pointer jump and its memory as invalid */
+  s->vgid = VALGRIND_STACK_REGISTER(s->lo, (char *)s);
   return s;
 }
 
 
 static void stack_unmap (cogen_Stack *s) {
+  VALGRIND_STACK_DEREGISTER(s->vgid);
   munmap((char *)s + HEADER - s->size, s->size);
 }
 
