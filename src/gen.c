@@ -50,6 +50,18 @@ void cogen_release (cogen_Gen *g) {
 ** =======================================================
 */
 
+/*
+** Bottom Lua frame of a generator's thread, called with the generator,
+** its guard, the body and the arguments. The generator and the guard stay
+** in this frame while the body runs, anchored and findable
+** (cogen_pushgen); the guard is returned first, below the results.
+*/
+static int gen_body (lua_State *co) {
+  lua_call(co, lua_gettop(co) - 3, LUA_MULTRET);
+  return lua_gettop(co) - 1;
+}
+
+
 /* First and last frame on a generator's stack. */
 static void gen_main (void *ud) {
   cogen_Gen *g = (cogen_Gen *)ud;
@@ -144,6 +156,84 @@ int cogen_isrunning (cogen_Gen *g) {
 
 
 /*
+** {------------------------------------------------------
+** Guards. Only a started generator holds resources (its native stack and
+** C frames), so only it needs closing when it becomes garbage. Instead of
+** a __gc on every generator (it made creation three times slower), each
+** started generator gets a guard: a small userdata with a __gc, whose user
+** value is the generator, kept in gen_body's frame. When both become
+** garbage, the guard's finalizer closes the generator. When the body ends
+** the guard is unbound and kept for the next generator, so short-lived
+** generators cost the collector nothing.
+** -------------------------------------------------------
+*/
+
+#define GUARDS_MAX  256  /* free guards kept per state */
+
+/* push a guard bound to the generator on top of L, which it replaces */
+static void gen_guard_take (lua_State *L, cogen_State *S) {
+  if (S->nguards > 0) {
+    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
+    lua_rawgeti(L, -1, S->nguards);
+    lua_pushnil(L);  /* the table must not keep a bound guard alive */
+    lua_rawseti(L, -3, S->nguards--);
+    lua_remove(L, -2);
+  }
+  else {
+    *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
+    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
+    lua_setmetatable(L, -2);
+  }
+  lua_insert(L, -2);
+  lua_setiuservalue(L, -2, 1);
+}
+
+
+/*
+** Unbind the guard on top of L and keep it for later (pops it). Lua runs a
+** finalizer once per object, so a spent guard (its finalizer closed this
+** generator) is left to the collector.
+*/
+static void gen_guard_put (lua_State *L, cogen_State *S) {
+  lua_pushnil(L);
+  lua_setiuservalue(L, -2, 1);
+  if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1)) {
+    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, ++S->nguards);
+  }
+  lua_pop(L, 1);
+}
+
+/* }------------------------------------------------------ */
+
+
+/*
+** Push the userdata of g, which runs: it is the first argument of gen_body,
+** the bottom frame of g's thread. Only running() needs this, so a search
+** for that frame is cheaper than keeping a map on every creation.
+*/
+void cogen_pushgen (lua_State *L, cogen_Gen *g) {
+  lua_Debug ar;
+  int lo = 0, hi = 1;
+  while (lua_getstack(g->L, hi, &ar)) {  /* find a level past the bottom */
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {  /* the bottom level exists, hi does not */
+    int mid = lo + (hi - lo) / 2;
+    if (lua_getstack(g->L, mid, &ar)) lo = mid;
+    else hi = mid;
+  }
+  lua_getstack(g->L, lo, &ar);
+  if (!lua_checkstack(g->L, 1))
+    luaL_error(L, "stack overflow");
+  lua_getlocal(g->L, &ar, 1);
+  lua_xmove(g->L, L, 1);
+}
+
+
+/*
 ** The generator that runs when g is resumed: the innermost one of its
 ** delegation chain. Parent links follow this walk, since generators may
 ** delegate to one sub in turn.
@@ -157,16 +247,32 @@ static cogen_Gen *gen_leaf (cogen_Gen *g) {
 }
 
 
+/*
+** Before the first switch: the thread holds the generator, the body and
+** its arguments; gen_body and the guard go below the body.
+*/
 static void gen_start (lua_State *L, cogen_Gen *g) {
+  lua_State *co = g->L;
   cogen_Stack *s;
   /* only the debug library can change a thread that never ran */
-  if (lua_status(g->L) != LUA_OK || lua_gettop(g->L) < 1)
+  if (lua_status(co) != LUA_OK || lua_gettop(co) < 2 ||
+      lua_touserdata(co, 1) != (void *)g)
     luaL_error(L, "generator's thread was changed from outside");
+  if (!lua_checkstack(co, 3) || !lua_checkstack(L, 3))
+    luaL_error(L, "stack overflow");
+  lua_pushvalue(co, 1);
+  lua_xmove(co, L, 1);
+  gen_guard_take(L, g->S);
   s = cogen_stack_get(&g->S->pool, g->stacksize);
   if (s == NULL) {
+    lua_pop(L, 1);  /* the guard: its generator never ran */
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
+  lua_xmove(L, co, 1);
+  lua_insert(co, 2);
+  lua_pushcfunction(co, gen_body);
+  lua_insert(co, 1);
   g->stack = s;
   cogen_ctx_make(&g->self, cogen_stack_lo(s), cogen_stack_size(s),
                  gen_main, g);
@@ -233,13 +339,20 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
     lua_xmove(g->yL, L, g->n);
     return g->n;
   }
-  n = lua_gettop(g->L);  /* the results, or the error */
-  if (!lua_checkstack(L, n)) {
+  /* the thread holds the guard and the results, or the error alone */
+  n = lua_gettop(g->L) - (g->exit == EXIT_RETURN);
+  if (!lua_checkstack(L, n + 1)) {
     cogen_release(g);
     luaL_error(L, "too many results to resume");
   }
   lua_xmove(g->L, L, n);
-  cogen_release(g);
+  if (g->exit == EXIT_RETURN) {
+    lua_xmove(g->L, L, 1);  /* the guard, on top of the results */
+    cogen_release(g);
+    gen_guard_put(L, g->S);
+  }
+  else  /* the error unwound gen_body: its guard is garbage, unbound soon */
+    cogen_release(g);
   /* PEP 479: a StopIteration escaping a body would end loops silently */
   if (g->exit == EXIT_ERROR &&
       cogen_exc_is(L, -1, COGEN_STOPITERATION))

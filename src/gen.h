@@ -13,12 +13,25 @@
 
 typedef struct cogen_Gen cogen_Gen;
 
-/* per Lua state; a full userdata kept in the registry */
+/*
+** Per Lua state; a full userdata kept in the registry. Every C function of
+** the binding has it as upvalue 1, so the engine finds it there too.
+*/
 typedef struct cogen_State {
   cogen_Gen *current;   /* innermost running generator, NULL outside all */
   size_t stacksize;     /* default native stack size of new generators */
+  int nguards;          /* free guards in the UV_GUARDS table */
   cogen_Pool pool;
 } cogen_State;
+
+#define COGEN_STATEIDX  lua_upvalueindex(1)
+
+/* user values of the per-state userdata */
+enum {
+  UV_GUARDS = 1,   /* free guards, a stack of nguards items */
+  UV_GUARDMT,      /* metatable of the guards: its __gc closes generators */
+  UV_COUNT = UV_GUARDMT
+};
 
 /* g->status */
 enum { GEN_CREATED, GEN_SUSPENDED, GEN_RUNNING, GEN_DEAD };
@@ -64,6 +77,7 @@ COGEN_HIDDEN int cogen_suspend (lua_State *L, cogen_State *S, int n);
 COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
                                  cogen_Gen *sub);
 COGEN_HIDDEN int cogen_isrunning (cogen_Gen *g);
+COGEN_HIDDEN void cogen_pushgen (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN void cogen_release (cogen_Gen *g);
 
 /* exc.c */

@@ -40,9 +40,6 @@ static const char state_key = 0;
 
 #define co_state(L)  ((cogen_State *)lua_touserdata(L, lua_upvalueindex(1)))
 
-/* user values of the per-state userdata */
-enum { UV_RUNNING = 1, UV_COUNT = UV_RUNNING };
-
 
 static cogen_Gen *co_testgen (lua_State *L, int idx) {
   void *p = lua_touserdata(L, idx);
@@ -99,15 +96,13 @@ static int co_create (lua_State *L, size_t stacksize) {
   lua_setiuservalue(L, -2, 1);
   cogen_gen_init(g, S, co, stacksize);
   lua_pushvalue(L, lua_upvalueindex(2));
-  lua_setmetatable(L, -2);  /* only now: __gc needs a whole object */
-  lua_getiuservalue(L, lua_upvalueindex(1), UV_RUNNING);
-  lua_pushvalue(L, -2);
-  lua_rawsetp(L, -2, g);
-  lua_pop(L, 1);
+  lua_setmetatable(L, -2);
   lua_rotate(L, 1, 1);  /* generator below the function and arguments */
-  if (!lua_checkstack(co, n))
+  lua_pushvalue(L, 1);  /* the thread holds it too: see gen_body */
+  lua_insert(L, 2);
+  if (!lua_checkstack(co, n + 1))
     return luaL_error(L, "too many arguments");
-  lua_xmove(L, co, n);
+  lua_xmove(L, co, n + 1);
   return 1;
 }
 
@@ -243,23 +238,23 @@ static int gen_gcwarn (lua_State *L) {
 
 
 /*
-** A suspended generator that becomes garbage is closed as by close().
-** Errors never propagate out of a finalizer: they become warnings.
-** The running map dropped its weak entry before this call, so it is made
-** again: cogen.running() must find the generator while it closes.
+** The finalizer of a guard (see gen.c): a suspended generator that became
+** garbage is closed as by close(). Errors never propagate out of a
+** finalizer: they become warnings.
 */
-static int gen_gc (lua_State *L) {
-  cogen_Gen *g = co_testgen(L, 1);
-  if (g == NULL || g->status == GEN_DEAD || cogen_isrunning(g))
+static int guard_gc (lua_State *L) {
+  cogen_Gen *g;
+  int isguard = lua_getmetatable(L, 1) &&
+                lua_getiuservalue(L, lua_upvalueindex(1), UV_GUARDMT) &&
+                lua_rawequal(L, -1, -2);
+  if (!isguard)  /* called by hand, through the debug library */
     return 0;
-  if (g->status == GEN_CREATED) {
-    cogen_release(g);
+  *(unsigned char *)lua_touserdata(L, 1) = 1;  /* spent: see gen_guard_put */
+  lua_getiuservalue(L, 1, 1);
+  lua_replace(L, 1);
+  g = co_testgen(L, 1);
+  if (g == NULL || g->status != GEN_SUSPENDED || cogen_isrunning(g))
     return 0;
-  }
-  lua_getiuservalue(L, lua_upvalueindex(1), UV_RUNNING);
-  lua_pushvalue(L, 1);
-  lua_rawsetp(L, -2, g);
-  lua_pop(L, 1);
   g->collecting = 1;
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, lua_upvalueindex(2));
@@ -336,10 +331,8 @@ static int co_running (lua_State *L) {
   cogen_State *S = co_state(L);
   if (S->current == NULL)
     lua_pushnil(L);
-  else {
-    lua_getiuservalue(L, lua_upvalueindex(1), UV_RUNNING);
-    lua_rawgetp(L, -1, S->current);
-  }
+  else
+    cogen_pushgen(L, S->current);
   return 1;
 }
 
@@ -374,7 +367,6 @@ static const luaL_Reg gen_methods[] = {
 static const luaL_Reg gen_meta[] = {
   {"__call", gen_call},
   {"__close", gen_tbc},
-  {"__gc", gen_gc},
   {"__tostring", gen_tostring},
   {NULL, NULL}
 };
@@ -444,13 +436,10 @@ static void state_push (lua_State *L) {
   S = (cogen_State *)lua_newuserdatauv(L, sizeof(cogen_State), UV_COUNT);
   S->current = NULL;
   S->stacksize = STACK_DEFAULT;
+  S->nguards = 0;
   cogen_pool_init(&S->pool);
-  lua_createtable(L, 0, 0);  /* generator address -> generator, weak */
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setiuservalue(L, -2, UV_RUNNING);
+  lua_createtable(L, 0, 0);
+  lua_setiuservalue(L, -2, UV_GUARDS);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, state_gc);
   lua_setfield(L, -2, "__gc");
@@ -480,6 +469,17 @@ int luaopen_cogen_core (lua_State *L) {
   lua_setfield(L, 2, "__index");
   lua_pushliteral(L, "cogen.generator");
   lua_setfield(L, 2, "__metatable");
+  if (lua_getiuservalue(L, 1, UV_GUARDMT) == LUA_TNIL) {  /* first load */
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guard_gc, 2);
+    lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, "cogen.guard");
+    lua_setfield(L, -2, "__metatable");
+    lua_setiuservalue(L, 1, UV_GUARDMT);
+  }
+  lua_pop(L, 1);
   lua_createtable(L, 0, 16);                   /* 3: the module */
   co_setfuncs(L, co_funcs);
   cogen_exc_open(L);
