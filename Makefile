@@ -1,6 +1,6 @@
 # cogen: native stackful generators for Lua 5.4 and 5.5.
 # make          build the module in build/
-# make demo     install what is missing, build, run the tour
+# make demo     install what is missing, build, run the examples
 # make test     install what is missing, build, run the busted suite
 # make clean
 
@@ -21,7 +21,7 @@ OUT  := build
 MOD  := $(OUT)/cogen/core.so
 FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
 
-.PHONY: all deps demo test clean
+.PHONY: all deps demo test test-aarch64 clean
 
 all: $(MOD)
 
@@ -48,14 +48,19 @@ deps:
 	@scripts/deps.sh test
 
 demo:
-	@scripts/deps.sh build
+	@scripts/deps.sh demo
 	@$(MAKE) --no-print-directory all
-	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' $(LUA) examples/tour.lua
+	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' $(LUA) examples/run.lua
 
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all $(FIX)
 	@scripts/busted.sh $(BUSTED) --lua=$(LUA)
 
+# the whole suite on AArch64: cross-built, run by Debian's arm64 lua5.4
+# under qemu-user (scripts/aarch64.sh says what it installs)
+test-aarch64:
+	@scripts/aarch64.sh
+
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) build-*

@@ -23,6 +23,7 @@ build = {
   type = "builtin",
   modules = {
     cogen = "lua/cogen.lua",
+    ["cogen.iter"] = "lua/cogen/iter.lua",
     ["cogen.core"] = {
       sources = {
         "src/ctx.c", "src/stack.c", "src/gen.c", "src/exc.c", "src/lcogen.c",

@@ -20,4 +20,11 @@ function cogen.consumer(fn, stacksize)
   end
 end
 
+-- The pull-style helpers of cogen.iter (from_callback, map, filter, take,
+-- drop, zip, chain, enumerate, collect) are fields of this module too, as
+-- Python's map and zip are builtins.
+for name, f in pairs(require "cogen.iter") do
+  cogen[name] = f
+end
+
 return cogen

@@ -76,10 +76,10 @@ describe("cogen_yield", function()
   it("keeps callee-saved registers across the yield", function()
     local g = cogen.new(capi.registers, 7)
     g:next()
-    local other = cogen.new(capi.registers, 3)
-    other:next()
-    assert.is_true(raised(other.next, other).value)
-    assert.is_true(raised(g.next, g).value)
+    local cfix = require "cfix"
+    local e
+    assert.is_true(cfix.registers(function() e = raised(g.next, g) end, 3))
+    assert.is_true(e.value)
   end)
 
   it("raises outside a generator, as cogen.yield does", function()
@@ -128,7 +128,7 @@ end)
 
 describe("the C API table", function()
   it("makes cogen_yield raise before require \"cogen\" has run", function()
-    local cmd = support.lua .. [[ -e 'package.cpath = "build/?.so;" .. package.cpath
+    local cmd = support.lua .. [[ -e 'package.cpath = "]] .. support.build .. [[/?.so;" .. package.cpath
       local capi = require "capi"
       print(select(2, pcall(capi.yield, 1)))
       print(select(2, pcall(capi.isyieldable)))' 2>&1]]

@@ -528,9 +528,10 @@ describe("yields across C boundaries", function()
       return cfix.registers(function() cogen.yield() end, 5)
     end)
     g:next()
-    -- clobber registers on this side while g is suspended
-    assert.is_true(cfix.registers(function() end, 9))
-    local e = raised(g.next, g)
+    -- resume from inside C frames that keep their own values live: a lost
+    -- register on either side breaks one of the two checks
+    local e
+    assert.is_true(cfix.registers(function() e = raised(g.next, g) end, 9))
     assert.is_true(e.value)
   end)
 
@@ -675,7 +676,7 @@ describe("the module", function()
   end)
 
   it("does not claim CET shadow-stack support in its object file", function()
-    local p = io.popen("readelf -n build/cogen/core.so 2>&1")
+    local p = io.popen("readelf -n " .. support.build .. "/cogen/core.so 2>&1")
     local notes = p:read("a")
     p:close()
     assert.is_nil(notes:find("SHSTK", 1, true))
@@ -684,7 +685,7 @@ describe("the module", function()
   it("raises a memory error when no native stack can be mapped", function()
     local script = [[
       package.path = "lua/?.lua;" .. package.path
-      package.cpath = "build/?.so;" .. package.cpath
+      package.cpath = BUILD .. "/?.so;" .. package.cpath
       local cogen = require "cogen"
       cogen.stacksize(512 * 1024 * 1024)
       local gens, err = {}
@@ -700,6 +701,7 @@ describe("the module", function()
       local g = cogen.new(function() cogen.yield("still works") end)
       print(err, g:next())
     ]]
+    script = ("local BUILD = %q\n"):format(support.build) .. script
     local p = io.popen("ulimit -v 2000000; " .. support.lua .. " -e '" .. script:gsub("'", "'\\''") .. "' 2>&1")
     local out = p:read("a")
     p:close()

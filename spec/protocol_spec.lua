@@ -57,7 +57,9 @@ local function run_child(script, shell_prefix)
   local name = os.tmpname()
   local f = assert(io.open(name, "w"))
   f:write(("package.path = %q .. package.path\n"):format(ROOT .. "/lua/?.lua;"))
-  f:write(("package.cpath = %q .. package.cpath\n"):format(ROOT .. "/build/?.so;"))
+  local build = require("support").build
+  if build:sub(1, 1) ~= "/" then build = ROOT .. "/" .. build end
+  f:write(("package.cpath = %q .. package.cpath\n"):format(build .. "/?.so;"))
   f:write(script)
   f:close()
   local p = assert(io.popen((shell_prefix or "") .. require("support").lua .. " " .. name .. " 2>&1"))

@@ -56,7 +56,7 @@ end)
 
 describe("make demo's tour", function()
   it("runs and shows each step", function()
-    local p = io.popen("LUA_PATH='lua/?.lua;;' LUA_CPATH='build/?.so;;' " ..
+    local p = io.popen("LUA_PATH='lua/?.lua;;' LUA_CPATH='" .. require("support").build .. "/?.so;;' " ..
       require("support").lua .. " examples/tour.lua 2>&1")
     local out = p:read("a")
     p:close()
