@@ -2,6 +2,10 @@
 # make          build the module in build/
 # make demo     install what is missing, build, run the examples
 # make test     install what is missing, build, run the busted suite
+# make check-asan      the suite with ASan and UBSan (fiber-aware build)
+# make check-valgrind  the suite under Valgrind memcheck
+# make test-fallback   the suite with the portable ucontext switch
+# make test-aarch64    the suite on AArch64 under qemu-user
 # make clean
 
 LUA       ?= lua5.4
@@ -21,9 +25,14 @@ OUT  := build
 MOD  := $(OUT)/cogen/core.so
 FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
 
-.PHONY: all deps demo test test-aarch64 clean
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: all fixtures deps demo test check-asan check-valgrind \
+        test-fallback test-aarch64 clean
 
 all: $(MOD)
+
+fixtures: $(FIX)
 
 $(MOD): $(SRC) $(ASM) $(HDR)
 	@mkdir -p $(OUT)/cogen
@@ -54,8 +63,29 @@ demo:
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(FIX)
+	@$(MAKE) --no-print-directory all fixtures
 	@scripts/busted.sh $(BUSTED) --lua=$(LUA)
+
+# checked builds go to their own directories; scripts/check.sh fails on
+# any sanitizer or Valgrind report
+check-asan:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all fixtures OUT=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN_FLAGS)" \
+	  LDFLAGS="$(SAN_FLAGS)" EXTRA_CFLAGS=-DCOGEN_ASAN
+	@scripts/check.sh asan build-asan $(BUSTED) $(LUA)
+
+check-valgrind:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all fixtures OUT=build-valgrind \
+	  EXTRA_CFLAGS=-DCOGEN_VALGRIND
+	@scripts/check.sh valgrind build-valgrind $(BUSTED) $(LUA)
+
+test-fallback:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all fixtures OUT=build-fallback \
+	  EXTRA_CFLAGS=-DCOGEN_FALLBACK
+	@scripts/check.sh fallback build-fallback $(BUSTED) $(LUA)
 
 # the whole suite on AArch64: cross-built, run by Debian's arm64 lua5.4
 # under qemu-user (scripts/aarch64.sh says what it installs)

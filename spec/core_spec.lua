@@ -682,7 +682,7 @@ describe("the module", function()
     assert.is_nil(notes:find("SHSTK", 1, true))
   end)
 
-  it("raises a memory error when no native stack can be mapped", function()
+  it("raises a memory error when no native stack can be mapped #vmlimit", function()
     local script = [[
       package.path = "lua/?.lua;" .. package.path
       package.cpath = BUILD .. "/?.so;" .. package.cpath

@@ -25,7 +25,7 @@ describe("luarocks make", function()
     assert.equal("1", out)
   end)
 
-  it("installs cogen.h where a dependent C module compiles against it", function()
+  it("installs cogen.h where a dependent C module compiles against it #host", function()
     local tmp = os.tmpname()
     os.remove(tmp)
     local tree = tmp .. "/tree"

@@ -505,7 +505,7 @@ describe("collection", function()
   end)
 
   -- 10000 stacks of 1 MiB would not fit in 2 GiB of address space
-  it("releases the native stack of each collected generator", function()
+  it("releases the native stack of each collected generator #vmlimit", function()
     local out, ok = run_child([[
       local cogen = require "cogen"
       local count = 0
