@@ -69,14 +69,14 @@ test:
 # checked builds go to their own directories; scripts/check.sh fails on
 # any sanitizer or Valgrind report
 check-asan:
-	@scripts/deps.sh test
+	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all fixtures OUT=build-asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN_FLAGS)" \
 	  LDFLAGS="$(SAN_FLAGS)" EXTRA_CFLAGS=-DCOGEN_ASAN
 	@scripts/check.sh asan build-asan $(BUSTED) $(LUA)
 
 check-valgrind:
-	@scripts/deps.sh test
+	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all fixtures OUT=build-valgrind \
 	  EXTRA_CFLAGS=-DCOGEN_VALGRIND
 	@scripts/check.sh valgrind build-valgrind $(BUSTED) $(LUA)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what building and testing cogen needs, when it is missing.
 # As root on Debian or Ubuntu it uses apt-get; elsewhere it says what to
-# install and fails. Usage: scripts/deps.sh [build|test|demo]
+# install and fails. Usage: scripts/deps.sh [build|test|check|demo]
+# (check: what test needs, plus Valgrind for the checked builds)
 # The examples' libraries (lua-expat, lua-lpeg) are installed for demo and
 # test; demo runs without them (those examples skip), test needs them.
 set -e
@@ -17,6 +18,11 @@ have_cmd cc || have_cmd gcc || want gcc
 have_cmd make || want make
 have_cmd lua5.4 || want lua5.4
 [ -f /usr/include/lua5.4/lua.h ] || want liblua5.4-dev
+if [ "$need" = check ]; then
+  have_cmd valgrind || want valgrind
+  [ -f /usr/include/valgrind/valgrind.h ] || want valgrind
+  need=test
+fi
 if [ "$need" = test ]; then
   have_cmd busted || want lua-busted
   have_cmd luarocks || want luarocks
