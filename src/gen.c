@@ -301,9 +301,11 @@ static void gen_run (cogen_Gen *g) {
 static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
   switch (g->status) {
     case GEN_SUSPENDED:
-      if (!lua_checkstack(g->yL, n))
-        luaL_error(L, "too many arguments to resume");
-      lua_xmove(L, g->yL, n);
+      if (n > 0) {  /* next() moves nothing: the hot path makes no call */
+        if (!lua_checkstack(g->yL, n))
+          luaL_error(L, "too many arguments to resume");
+        lua_xmove(L, g->yL, n);
+      }
       g->n = n;
       g->throwing = (op != OP_SEND);
       gen_run(g);
@@ -328,15 +330,21 @@ static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
 }
 
 
-/* move the values g left on its threads to L; returns how many */
+/*
+** Move the values g left on its threads to L; returns how many.
+** The resume started in a C function of the binding, which Lua called with
+** LUA_MINSTACK free slots above its arguments, and L holds no more than
+** those arguments now: so a few values need no lua_checkstack.
+*/
 static int gen_collect (lua_State *L, cogen_Gen *g) {
   int n;
   if (g->exit == EXIT_YIELD) {
-    if (!lua_checkstack(L, g->n)) {
+    if (g->n > LUA_MINSTACK && !lua_checkstack(L, g->n)) {
       lua_pop(g->yL, g->n);
       luaL_error(L, "too many results to resume");
     }
-    lua_xmove(g->yL, L, g->n);
+    if (g->n > 0)
+      lua_xmove(g->yL, L, g->n);
     return g->n;
   }
   /* the thread holds the guard and the results, or the error alone */
