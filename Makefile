@@ -6,6 +6,8 @@
 # make check-valgrind  the suite under Valgrind memcheck
 # make test-fallback   the suite with the portable ucontext switch
 # make test-aarch64    the suite on AArch64 under qemu-user
+# make bench   benchmarks against coroutine.wrap (also build/bench.txt)
+# make stress  1,000,000 live generators, running out of memory, churn
 # make clean
 
 LUA       ?= lua5.4
@@ -28,7 +30,7 @@ FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all fixtures deps demo test check-asan check-valgrind \
-        test-fallback test-aarch64 clean
+        test-fallback test-aarch64 bench stress clean
 
 all: $(MOD)
 
@@ -91,6 +93,25 @@ test-fallback:
 # under qemu-user (scripts/aarch64.sh says what it installs)
 test-aarch64:
 	@scripts/aarch64.sh
+
+# benchmarks, not tests: one table of cogen against its baselines, also
+# written to build/bench.txt (the previous run moves to bench.prev.txt and
+# the two are compared). BENCH_ROUNDS, BENCH_CASES, BENCH_LIVE: bench/run.lua
+bench:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' \
+	  $(LUA) bench/run.lua $(OUT)/bench.txt
+
+# scale checks, with a second build whose guard pages are made by mprotect
+# (as before Linux 6.13); ends with "N passed, N failed"
+stress:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all OUT=build-mprotect \
+	  EXTRA_CFLAGS=-DCOGEN_GUARD_MPROTECT
+	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' \
+	  STRESS_MPROTECT_OUT=build-mprotect $(LUA) bench/stress.lua
 
 clean:
 	rm -rf $(OUT) build-*

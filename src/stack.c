@@ -69,9 +69,10 @@ size_t cogen_stack_round (const cogen_Pool *p, size_t size) {
 /*
 ** MADV_GUARD_INSTALL keeps the mapping whole; mprotect splits it in two,
 ** which counts against vm.max_map_count. The first that works is kept.
+** -DCOGEN_GUARD_MPROTECT forces mprotect, as on kernels before 6.13.
 */
 static int stack_guard (cogen_Pool *p, void *base) {
-#if defined(__linux__)
+#if defined(__linux__) && !defined(COGEN_GUARD_MPROTECT)
   if (p->guard != STACK_GUARD_MPROTECT) {
     if (madvise(base, p->page, MADV_GUARD_INSTALL) == 0) {
       p->guard = STACK_GUARD_MADVISE;
