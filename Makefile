@@ -19,6 +19,9 @@ ALLCFLAGS := $(WARN) $(CFLAGS) -fPIC -I$(LUA_INC) $(EXTRA_CFLAGS)
 LDFLAGS   ?=
 LUA_LIB   ?= -llua5.4
 BUSTED    ?= busted
+# make test LUA_DIR=DIR: the suite against a Lua built from a source tree
+# (DIR/lua and DIR's headers) instead of Debian's; see scripts/test-lua-dir.sh
+LUA_DIR   ?=
 
 SRC  := src/ctx.c src/stack.c src/gen.c src/exc.c src/lcogen.c
 ASM  := src/ctx_x86_64.S src/ctx_aarch64.S
@@ -30,7 +33,7 @@ FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: all fixtures deps demo test check-asan check-valgrind \
-        test-fallback test-aarch64 bench stress clean
+        test-fallback test-aarch64 test-lua-releases bench stress clean
 
 all: $(MOD)
 
@@ -65,8 +68,17 @@ demo:
 
 test:
 	@scripts/deps.sh test
+ifeq ($(LUA_DIR),)
 	@$(MAKE) --no-print-directory all fixtures
 	@scripts/busted.sh $(BUSTED) --lua=$(LUA)
+else
+	@scripts/test-lua-dir.sh $(LUA_DIR)
+endif
+
+# the suite on each release tagged in a git clone of Lua (lua/lua):
+# make test-lua-releases LUA_GIT=DIR [LUA_TAGS="v5.4.0 v5.5.0"]
+test-lua-releases:
+	@scripts/test-lua-releases.sh $(LUA_GIT) $(LUA_TAGS)
 
 # checked builds go to their own directories; scripts/check.sh fails on
 # any sanitizer or Valgrind report

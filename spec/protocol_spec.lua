@@ -5,6 +5,7 @@
 
 local cogen = require "cogen"
 local cfix = require "cfix"
+local support = require "support"
 
 local StopIteration = cogen.StopIteration
 local GeneratorExit = cogen.GeneratorExit
@@ -347,7 +348,11 @@ describe("close", function()
       cogen.yield()
     end)
     g:next()
-    assert.equal("from finally", catch(g.close, g))
+    if support.close_error_replaces then
+      assert.equal("from finally", catch(g.close, g))
+    else  -- 5.4.0-5.4.2: Lua makes it a warning and GeneratorExit unwinds on
+      assert.same({n = 0}, pack(g:close()))
+    end
     assert.equal("closed", g:status())
   end)
 
@@ -723,7 +728,11 @@ describe("collection", function()
     assert.is_true(has(out, "after collect"))
     local warnings = lines_with(out, "Lua warning: ")
     assert.equal(1, #warnings)
-    assert.is_true(has(warnings[1], name))
+    if support.close_error_replaces then
+      assert.is_true(has(warnings[1], name))
+    else  -- 5.4.0-5.4.2: Lua's own warning, from inside the unwinding
+      assert.is_true(has(warnings[1], "error in __close metamethod"))
+    end
     assert.is_true(has(warnings[1], "cleanup failed"))
   end)
 
@@ -746,7 +755,11 @@ describe("collection", function()
     assert.is_truthy(name)
     local warnings = lines_with(out, "Lua warning: ")
     assert.equal(1, #warnings)
-    assert.is_true(has(warnings[1], name))
+    if support.close_error_replaces then
+      assert.is_true(has(warnings[1], name))
+    else  -- 5.4.0-5.4.2: Lua's own warning, from inside the unwinding
+      assert.is_true(has(warnings[1], "error in __close metamethod"))
+    end
     assert.is_true(has(warnings[1], "late cleanup failed"))
   end)
 
@@ -1302,8 +1315,13 @@ describe("yield_from a generator", function()
       end))
     end)
     g:next()
-    assert.equal("nybbles", catch(g.close, g))
-    assert.same({"inner finally", "outer finally:nybbles"}, trace)
+    if support.close_error_replaces then
+      assert.equal("nybbles", catch(g.close, g))
+      assert.same({"inner finally", "outer finally:nybbles"}, trace)
+    else  -- 5.4.0-5.4.2: Lua makes it a warning and GeneratorExit unwinds on
+      assert.same({n = 0}, pack(g:close()))
+      assert.same({"inner finally", "outer finally:GeneratorExit"}, trace)
+    end
     assert.equal("closed", g:status())
   end)
 
@@ -1505,6 +1523,9 @@ describe("nested delegation", function()
   end)
 
   it("passes values and return values through 100 levels", function()
+    -- 50 where nested generators share one C-stack budget (5.4.0-5.4.1,
+    -- support.shared_cstack): it runs out at about 85 levels
+    local depth = support.shared_cstack and 50 or 100
     local function chain(d)
       if d == 0 then
         local x = cogen.yield("leaf")
@@ -1512,9 +1533,9 @@ describe("nested delegation", function()
       end
       return cogen.yield_from(cogen.new(chain, d - 1)) + 1
     end
-    local g = cogen.new(chain, 100)
+    local g = cogen.new(chain, depth)
     assert.equal("leaf", g:next())
-    assert.equal(110, catch(g.send, g, 5).value)
+    assert.equal(depth + 10, catch(g.send, g, 5).value)
   end)
 
   it("passes throw through 3 levels to the innermost generator", function()
