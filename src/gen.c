@@ -55,6 +55,7 @@ void cogen_release (cogen_Gen *g) {
 ** its guard, the body and the arguments. The generator and the guard stay
 ** in this frame while the body runs, anchored and findable
 ** (cogen_pushgen); the guard is returned first, below the results.
+** cogen_gen_layout puts it on the thread when the generator is made.
 */
 static int gen_body (lua_State *co) {
   lua_call(co, lua_gettop(co) - 3, LUA_MULTRET);
@@ -170,22 +171,20 @@ int cogen_isrunning (cogen_Gen *g) {
 
 #define GUARDS_MAX  256  /* free guards kept per state */
 
-/* push a guard bound to the generator on top of L, which it replaces */
+/* push a free guard */
 static void gen_guard_take (lua_State *L, cogen_State *S) {
   if (S->nguards > 0) {
     lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
     lua_rawgeti(L, -1, S->nguards);
     lua_pushnil(L);  /* the table must not keep a bound guard alive */
     lua_rawseti(L, -3, S->nguards--);
-    lua_remove(L, -2);
+    lua_replace(L, -2);
   }
   else {
     *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
     lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
     lua_setmetatable(L, -2);
   }
-  lua_insert(L, -2);
-  lua_setiuservalue(L, -2, 1);
 }
 
 
@@ -199,8 +198,9 @@ static void gen_guard_put (lua_State *L, cogen_State *S) {
   lua_setiuservalue(L, -2, 1);
   if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1)) {
     lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
-    lua_insert(L, -2);
+    lua_pushvalue(L, -2);
     lua_rawseti(L, -2, ++S->nguards);
+    lua_pop(L, 1);
   }
   lua_pop(L, 1);
 }
@@ -248,31 +248,45 @@ static cogen_Gen *gen_leaf (cogen_Gen *g) {
 
 
 /*
-** Before the first switch: the thread holds the generator, the body and
-** its arguments; gen_body and the guard go below the body.
+** Lay out a new generator's thread as gen_main will call it: gen_body, the
+** generator, a slot for its guard, then the body and the n arguments,
+** which are on top of L with the generator below them. Pops them all but
+** the generator.
 */
+void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
+  lua_State *co = g->L;
+  if (!lua_checkstack(co, n + 3))
+    luaL_error(L, "too many arguments");
+  lua_pushcfunction(co, gen_body);
+  lua_pushvalue(L, -(n + 1));
+  lua_xmove(L, co, 1);
+  lua_pushnil(co);
+  lua_xmove(L, co, n);
+}
+
+
+/* Before the first switch: a guard and a native stack. */
 static void gen_start (lua_State *L, cogen_Gen *g) {
   lua_State *co = g->L;
   cogen_Stack *s;
   /* only the debug library can change a thread that never ran */
-  if (lua_status(co) != LUA_OK || lua_gettop(co) < 2 ||
-      lua_touserdata(co, 1) != (void *)g)
+  if (lua_status(co) != LUA_OK || lua_gettop(co) < 4 ||
+      lua_touserdata(co, 2) != (void *)g || lua_tocfunction(co, 1) != gen_body)
     luaL_error(L, "generator's thread was changed from outside");
-  if (!lua_checkstack(co, 3) || !lua_checkstack(L, 3))
+  if (!lua_checkstack(L, 2))
     luaL_error(L, "stack overflow");
-  lua_pushvalue(co, 1);
-  lua_xmove(co, L, 1);
   gen_guard_take(L, g->S);
   s = cogen_stack_get(&g->S->pool, g->stacksize);
   if (s == NULL) {
-    lua_pop(L, 1);  /* the guard: its generator never ran */
+    lua_pop(L, 1);  /* the guard stays free */
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
+  lua_pushvalue(co, 2);  /* bind the guard to the generator */
+  lua_xmove(co, L, 1);
+  lua_setiuservalue(L, -2, 1);
   lua_xmove(L, co, 1);
-  lua_insert(co, 2);
-  lua_pushcfunction(co, gen_body);
-  lua_insert(co, 1);
+  lua_replace(co, 3);
   g->stack = s;
   cogen_ctx_make(&g->self, cogen_stack_lo(s), cogen_stack_size(s),
                  gen_main, g);

@@ -70,6 +70,7 @@ struct cogen_Gen {
 
 COGEN_HIDDEN void cogen_gen_init (cogen_Gen *g, cogen_State *S,
                                   lua_State *co, size_t stacksize);
+COGEN_HIDDEN void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n);
 COGEN_HIDDEN int cogen_resume (lua_State *L, cogen_Gen *g, int op, int n,
                                int *nres);
 COGEN_HIDDEN int cogen_canyield (cogen_State *S);

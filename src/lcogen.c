@@ -105,11 +105,7 @@ static int co_create (lua_State *L, size_t stacksize) {
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_setmetatable(L, -2);
   lua_rotate(L, 1, 1);  /* generator below the function and arguments */
-  lua_pushvalue(L, 1);  /* the thread holds it too: see gen_body */
-  lua_insert(L, 2);
-  if (!lua_checkstack(co, n + 1))
-    return luaL_error(L, "too many arguments");
-  lua_xmove(L, co, n + 1);
+  cogen_gen_layout(L, g, n);
   return 1;
 }
 
