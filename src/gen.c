@@ -39,7 +39,10 @@ void cogen_release (cogen_Gen *g) {
     g->stack = NULL;
   }
   g->status = GEN_DEAD;
-  g->sub = NULL;
+  if (g->sub != NULL) {
+    g->sub = NULL;
+    g->S->chains++;
+  }
   lua_settop(g->L, 0);
 }
 
@@ -136,6 +139,7 @@ int cogen_delegate (lua_State *L, cogen_State *S, cogen_Gen *sub) {
   if (cogen_isrunning(sub))  /* g itself, or a cycle through g */
     luaL_error(L, "generator already executing");
   g->sub = sub;
+  S->chains++;
   return gen_park(L, g, EXIT_DELEGATE, 0);
 }
 
@@ -236,13 +240,23 @@ void cogen_pushgen (lua_State *L, cogen_Gen *g) {
 /*
 ** The generator that runs when g is resumed: the innermost one of its
 ** delegation chain. Parent links follow this walk, since generators may
-** delegate to one sub in turn.
+** delegate to one sub in turn. The walk is remembered until a link changes
+** anywhere (a walk from another generator may change parent links too),
+** so resuming a deep chain costs no more than a shallow one.
 */
 static cogen_Gen *gen_leaf (cogen_Gen *g) {
+  cogen_Gen *root = g;
+  cogen_State *S = g->S;
+  if (g->sub == NULL)
+    return g;
+  if (g->leafchains == S->chains && g->leaf != NULL)
+    return g->leaf;
   while (g->sub != NULL) {
     g->sub->parent = g;
     g = g->sub;
   }
+  root->leaf = g;
+  root->leafchains = ++S->chains;
   return g;
 }
 
@@ -423,6 +437,7 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
       p = g->parent;
       p->sub = NULL;  /* g stays suspended, on its own */
       g->parent = NULL;
+      g->S->chains++;
       g = p;
       continue;
     }
@@ -447,6 +462,7 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     p = g->parent;
     p->sub = NULL;
     g->parent = NULL;
+    g->S->chains++;
     if (g->exit == EXIT_RETURN && op == OP_CLOSE) {
       lua_pop(L, n);  /* a sub's return value is lost when closing */
       cogen_exc_exit(L);

@@ -21,6 +21,7 @@ typedef struct cogen_State {
   cogen_Gen *current;   /* innermost running generator, NULL outside all */
   size_t stacksize;     /* default native stack size of new generators */
   int nguards;          /* free guards in the UV_GUARDS table */
+  unsigned long long chains;  /* changes when any delegation link does: 64 bits never wrap */
   cogen_Pool pool;
 } cogen_State;
 
@@ -52,6 +53,8 @@ struct cogen_Gen {
   cogen_State *S;
   cogen_Gen *sub;      /* generator this one delegates to, or NULL */
   cogen_Gen *parent;   /* generator that delegated to this one last */
+  cogen_Gen *leaf;     /* innermost of its chain, while S->chains is ... */
+  unsigned long long leafchains;  /* ... this: see gen_leaf */
   cogen_Stack *stack;  /* from the first resume until the body ends */
   ctx *back;           /* the resumer's context, while this one runs */
   ctx self;            /* this generator's context, while suspended */

@@ -440,6 +440,7 @@ static void state_push (lua_State *L) {
   S->current = NULL;
   S->stacksize = STACK_DEFAULT;
   S->nguards = 0;
+  S->chains = 0;
   cogen_pool_init(&S->pool);
   lua_createtable(L, 0, 0);
   lua_setiuservalue(L, -2, UV_GUARDS);
