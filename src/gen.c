@@ -292,7 +292,7 @@ static void gen_start (lua_State *L, cogen_Gen *g) {
   gen_guard_take(L, g->S);
   s = cogen_stack_get(&g->S->pool, g->stacksize);
   if (s == NULL) {
-    lua_pop(L, 1);  /* the guard stays free */
+    lua_pop(L, 1);  /* the guard, never bound, is left to the collector */
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
