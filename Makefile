@@ -6,6 +6,8 @@
 # make check-valgrind  the suite under Valgrind memcheck
 # make test-fallback   the suite with the portable ucontext switch
 # make test-aarch64    the suite on AArch64 under qemu-user
+# make check-oom       every allocation and stack mapping failing in turn (ASan)
+# make check-tsan      generators in several OS threads under ThreadSanitizer
 # make bench   benchmarks against coroutine.wrap (also build/bench.txt)
 # make stress  1,000,000 live generators, running out of memory, churn
 # make clean
@@ -28,12 +30,14 @@ ASM  := src/ctx_x86_64.S src/ctx_aarch64.S
 HDR  := src/ctx.h src/stack.h src/gen.h src/cogen.h
 OUT  := build
 MOD  := $(OUT)/cogen/core.so
-FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads
+FIX  := $(OUT)/cfix.so $(OUT)/capi.so $(OUT)/threads $(OUT)/oom
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+TSAN_FLAGS := -fsanitize=thread
 
 .PHONY: all fixtures deps demo test check-asan check-valgrind \
-        test-fallback test-aarch64 test-lua-releases bench stress clean
+        test-fallback test-aarch64 test-lua-releases check-oom check-tsan \
+        bench stress clean
 
 all: $(MOD)
 
@@ -57,6 +61,13 @@ $(OUT)/capi.so: spec/fixtures/capi.c src/cogen.h
 $(OUT)/threads: spec/fixtures/threads.c
 	@mkdir -p $(OUT)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INC) $(EXTRA_CFLAGS) -o $@ $< $(LUA_LIB) -lpthread $(LDFLAGS)
+
+# failure injection: a Lua state whose allocator fails at the k-th
+# allocation; -rdynamic lets its mmap/munmap/mprotect/madvise stand in for
+# libc's, so native stack mappings fail on demand too
+$(OUT)/oom: spec/fixtures/oom.c
+	@mkdir -p $(OUT)
+	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INC) $(EXTRA_CFLAGS) -rdynamic -o $@ $< $(LUA_LIB) -ldl $(LDFLAGS)
 
 deps:
 	@scripts/deps.sh test
@@ -94,6 +105,20 @@ check-valgrind:
 	@$(MAKE) --no-print-directory all fixtures OUT=build-valgrind \
 	  EXTRA_CFLAGS=-DCOGEN_VALGRIND
 	@scripts/check.sh valgrind build-valgrind $(BUSTED) $(LUA)
+
+check-oom:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all fixtures OUT=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN_FLAGS)" \
+	  LDFLAGS="$(SAN_FLAGS)" EXTRA_CFLAGS=-DCOGEN_ASAN
+	@scripts/check-oom.sh build-asan
+
+check-tsan:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all fixtures OUT=build-tsan \
+	  CFLAGS="-O1 -g $(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" \
+	  EXTRA_CFLAGS=-DCOGEN_TSAN
+	@scripts/check-tsan.sh build-tsan
 
 test-fallback:
 	@scripts/deps.sh test

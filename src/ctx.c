@@ -9,8 +9,16 @@
 
 #include "ctx.h"
 
-#if CTX_CHECKED
+#if defined(COGEN_ASAN)
 #include <sanitizer/common_interface_defs.h>
+#define asan_start(fake, lo, size)  __sanitizer_start_switch_fiber(fake, lo, size)
+#define asan_finish(fake, lo, size) __sanitizer_finish_switch_fiber(fake, lo, size)
+#else
+#define asan_start(fake, lo, size)  ((void)(fake), (void)(lo), (void)(size))
+#define asan_finish(fake, lo, size) ((void)(fake), (void)(lo), (void)(size))
+#endif
+#if defined(COGEN_TSAN)
+#include <sanitizer/tsan_interface.h>
 #endif
 
 #if CTX_ASM
@@ -118,7 +126,7 @@ static void ctx_target (ctx *from, ctx *to, const void **lo, size_t *size) {
 /* first code on a new stack: learn where the resumer's stack is */
 static void ctx_start (void *arg) {
   ctx *c = (ctx *)arg;
-  __sanitizer_finish_switch_fiber(NULL, &c->peerlo, &c->peersize);
+  asan_finish(NULL, &c->peerlo, &c->peersize);
   c->fn(c->arg);
 }
 
@@ -130,6 +138,10 @@ void cogen_ctx_make (ctx *c, void *lo, size_t size, ctx_Fn fn, void *arg) {
   c->peerlo = NULL;
   c->peersize = 0;
   c->fake = NULL;
+  c->dead = NULL;
+#if defined(COGEN_TSAN)
+  c->fiber = __tsan_create_fiber(0);
+#endif
   ctx_frame(c, lo, size, ctx_start, c);
 }
 
@@ -137,10 +149,19 @@ void cogen_ctx_switch (ctx *from, ctx *to) {
   const void *lo;
   size_t size;
   ctx_target(from, to, &lo, &size);
-  __sanitizer_start_switch_fiber(&from->fake, lo, size);
+#if defined(COGEN_TSAN)
+  from->fiber = __tsan_get_current_fiber();  /* a resumer's: its thread's */
+  __tsan_switch_to_fiber(to->fiber, 0);
+#endif
+  asan_start(&from->fake, lo, size);
   ctx_swap(from, to);
-  __sanitizer_finish_switch_fiber(from->fake, &from->peerlo,
-                                  &from->peersize);
+  asan_finish(from->fake, &from->peerlo, &from->peersize);
+#if defined(COGEN_TSAN)
+  if (from->dead != NULL) {  /* the context that switched here ended */
+    __tsan_destroy_fiber(from->dead);
+    from->dead = NULL;
+  }
+#endif
 }
 
 /* NULL: this context's fake stack can go */
@@ -148,7 +169,11 @@ void cogen_ctx_exit (ctx *from, ctx *to) {
   const void *lo;
   size_t size;
   ctx_target(from, to, &lo, &size);
-  __sanitizer_start_switch_fiber(NULL, lo, size);
+#if defined(COGEN_TSAN)
+  to->dead = from->fiber;  /* destroyed from 'to', once there */
+  __tsan_switch_to_fiber(to->fiber, 0);
+#endif
+  asan_start(NULL, lo, size);
   ctx_swap(from, to);
 }
 

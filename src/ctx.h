@@ -23,8 +23,9 @@
 ** Checked builds: -DCOGEN_ASAN tells AddressSanitizer about every switch
 ** (each stack's bounds, and the fake stack of a context that ends), so it
 ** neither reports false errors nor loses track of which stack it is on.
+** -DCOGEN_TSAN tells ThreadSanitizer: each context is a fiber of its own.
 */
-#if defined(COGEN_ASAN)
+#if defined(COGEN_ASAN) || defined(COGEN_TSAN)
 #define CTX_CHECKED 1
 #else
 #define CTX_CHECKED 0
@@ -48,12 +49,15 @@ typedef struct ctx {
   const void *peerlo;   /* the stack of the context that last switched here */
   size_t peersize;
   void *fake;           /* ASan's fake stack of this context, while away */
+  void *fiber;          /* TSan's fiber of this context */
+  void *dead;           /* TSan's fiber of a context that ended here */
 #endif
 } ctx;
 
 /* a resumer's context, filled in by the switch away from it */
 #if CTX_CHECKED
-#define cogen_ctx_init(c)  ((c)->lo = NULL, (c)->fake = NULL)
+#define cogen_ctx_init(c)  \
+  ((c)->lo = NULL, (c)->fake = NULL, (c)->fiber = NULL, (c)->dead = NULL)
 #else
 #define cogen_ctx_init(c)  ((void)(c))
 #endif

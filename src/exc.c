@@ -72,7 +72,9 @@ static int exc_tostring (lua_State *L) {
       name += 6;
   }
   lua_pushstring(L, name);
-  if (lua_istable(L, 1) &&
+  if (!lua_istable(L, 1))  /* called by hand on another value */
+    return 1;
+  if (
       (lua_getfield(L, 1, "message") != LUA_TNIL ||
        (lua_pop(L, 1), lua_getfield(L, 1, "value")) != LUA_TNIL)) {
     lua_pushliteral(L, ": ");
@@ -87,6 +89,8 @@ static int exc_tostring (lua_State *L) {
 
 
 static int exc_call (lua_State *L) {
+  /* a class: getmetatable(cogen.StopIteration).__call(5) must not crash */
+  luaL_checktype(L, 1, LUA_TTABLE);
   luaL_getmetatable(L, COGEN_STOPITERATION);
   if (lua_rawequal(L, 1, -1)) {
     lua_pop(L, 1);

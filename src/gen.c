@@ -98,13 +98,20 @@ static int gen_infinalizer (lua_State *L) {
 }
 
 
+#define COLLECT_REFUSALS  100  /* g->collecting is an unsigned char */
+
 /* the generator that a yield from L would suspend */
 static cogen_Gen *gen_self (lua_State *L, cogen_State *S) {
   cogen_Gen *g = S->current;
   if (g == NULL)
     luaL_error(L, "attempt to yield outside a generator");
-  if (g->collecting)
+  /* a body that catches the refusal and yields again forever would hang
+  ** the collector (and lua_close): after that many refusals it is parked,
+  ** and the closer reports that it ignored GeneratorExit */
+  if (g->collecting > 0 && g->collecting <= COLLECT_REFUSALS) {
+    g->collecting++;
     luaL_error(L, "attempt to yield from a generator being collected");
+  }
   if (gen_infinalizer(L))
     luaL_error(L, "attempt to yield from inside a __gc finalizer");
   return g;
@@ -197,13 +204,27 @@ static void gen_guard_take (lua_State *L, cogen_State *S) {
 ** finalizer once per object, so a spent guard (its finalizer closed this
 ** generator) is left to the collector.
 */
-static void gen_guard_put (lua_State *L, cogen_State *S) {
+static void gen_guard_put (lua_State *L, cogen_State *S, cogen_Gen *g) {
+  int isguard = 0;
+  /* debug.setlocal can put anything in gen_body's frame */
+  if (lua_type(L, -1) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
+    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
+    lua_getiuservalue(L, -3, 1);  /* its generator, if a guard */
+    isguard = lua_rawequal(L, -2, -3) && lua_touserdata(L, -1) == (void *)g;
+    lua_pop(L, 3);
+  }
+  if (!isguard) {
+    lua_pop(L, 1);
+    return;
+  }
   lua_pushnil(L);
   lua_setiuservalue(L, -2, 1);
   if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1)) {
     lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
     lua_pushvalue(L, -2);
-    lua_rawseti(L, -2, ++S->nguards);
+    /* count it once stored: rawseti may raise a memory error */
+    lua_rawseti(L, -2, S->nguards + 1);
+    S->nguards++;
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
@@ -327,6 +348,11 @@ static void gen_run (cogen_Gen *g) {
 ** running, and the values (the error to throw) stay on L.
 */
 static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
+  /* after state_gc (lua_close), stacks are gone: a later finalizer may
+  ** still try to run a generator */
+  if (g->S->pool.closed &&
+      (g->status == GEN_SUSPENDED || (g->status == GEN_CREATED && op == OP_SEND)))
+    luaL_error(L, "cannot resume a generator: the Lua state is closing");
   switch (g->status) {
     case GEN_SUSPENDED:
       if (n > 0) {  /* next() moves nothing: the hot path makes no call */
@@ -377,7 +403,12 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
   }
   /* the thread holds the guard and the results, or the error alone */
   n = lua_gettop(g->L) - (g->exit == EXIT_RETURN);
-  if (!lua_checkstack(L, n + 1)) {
+  if (n < 0) {  /* Lua 5.5: coroutine.close(coroutine.running()) in the
+                   body emptied the thread and unwound it as a success */
+    cogen_release(g);
+    luaL_error(L, "generator's thread was closed from inside");
+  }
+  if (!lua_checkstack(L, n + 3)) {
     cogen_release(g);
     luaL_error(L, "too many results to resume");
   }
@@ -385,7 +416,7 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
   if (g->exit == EXIT_RETURN) {
     lua_xmove(g->L, L, 1);  /* the guard, on top of the results */
     cogen_release(g);
-    gen_guard_put(L, g->S);
+    gen_guard_put(L, g->S, g);
   }
   else  /* the error unwound gen_body: its guard is garbage, unbound soon */
     cogen_release(g);

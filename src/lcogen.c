@@ -48,15 +48,21 @@ static const char state_key = 0;
 #define co_state(L)  ((cogen_State *)lua_touserdata(L, lua_upvalueindex(1)))
 
 
+/*
+** The generator at idx, or NULL. debug.setmetatable can give another
+** userdata the generators' metatable: the size check keeps any userdata
+** of the standard library out (the debug library can still break what it
+** reaches: see the README's limits).
+*/
 static cogen_Gen *co_testgen (lua_State *L, int idx) {
-  void *p = lua_touserdata(L, idx);
-  if (p != NULL && lua_getmetatable(L, idx)) {
-    int ok = lua_rawequal(L, -1, lua_upvalueindex(2));
-    lua_pop(L, 1);
-    if (ok)
-      return (cogen_Gen *)p;
-  }
-  return NULL;
+  cogen_Gen *g = (cogen_Gen *)lua_touserdata(L, idx);
+  int ok;
+  if (g == NULL || !lua_getmetatable(L, idx))
+    return NULL;
+  ok = lua_rawequal(L, -1, lua_upvalueindex(2)) &&
+       lua_rawlen(L, idx) == sizeof(cogen_Gen);
+  lua_pop(L, 1);
+  return ok ? g : NULL;
 }
 
 
@@ -388,9 +394,14 @@ static const luaL_Reg co_funcs[] = {
 
 /* the state's stacks go when the state goes; generators went before */
 static int state_gc (lua_State *L) {
-  cogen_State *S = (cogen_State *)lua_touserdata(L, 1);
-  cogen_pool_drain(&S->pool);
-  S->pool.closed = 1;
+  cogen_State *S;
+  /* the debug library can call it by hand, on anything */
+  lua_settop(L, 1);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &state_key);
+  if (!lua_rawequal(L, 1, 2))
+    return 0;
+  S = (cogen_State *)lua_touserdata(L, 1);
+  cogen_pool_close(&S->pool);
   return 0;
 }
 

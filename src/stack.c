@@ -39,7 +39,8 @@
 enum { STACK_GUARD_UNKNOWN, STACK_GUARD_MADVISE, STACK_GUARD_MPROTECT };
 
 struct cogen_Stack {
-  cogen_Stack *next;   /* link in the pool */
+  cogen_Stack *next;   /* link in the pool's free or used list */
+  cogen_Stack *prev;   /* link in the used list */
   size_t size;         /* the whole mapping, guard page included */
   char *lo;            /* low end of the usable part, above the guard */
   unsigned vgid;       /* Valgrind's id of this stack, in checked builds */
@@ -51,6 +52,7 @@ struct cogen_Stack {
 void cogen_pool_init (cogen_Pool *p) {
   long page = sysconf(_SC_PAGESIZE);
   p->free = NULL;
+  p->used = NULL;
   p->nfree = 0;
   p->size = 0;
   p->page = page > 0 ? (size_t)page : 4096;
@@ -121,17 +123,30 @@ static void stack_unmap (cogen_Stack *s) {
 
 cogen_Stack *cogen_stack_get (cogen_Pool *p, size_t size) {
   size_t total = cogen_stack_round(p, size);
+  cogen_Stack *s;
   if (p->free != NULL && total == p->size) {
-    cogen_Stack *s = p->free;
+    s = p->free;
     p->free = s->next;
     p->nfree--;
-    return s;
   }
-  return stack_map(p, total);
+  else if ((s = stack_map(p, total)) == NULL)
+    return NULL;
+  s->prev = NULL;  /* in use: first in the used list */
+  s->next = p->used;
+  if (p->used != NULL)
+    p->used->prev = s;
+  p->used = s;
+  return s;
 }
 
 
 void cogen_stack_put (cogen_Pool *p, cogen_Stack *s) {
+  if (s->prev != NULL)
+    s->prev->next = s->next;
+  else
+    p->used = s->next;
+  if (s->next != NULL)
+    s->next->prev = s->prev;
   if (p->closed || p->nfree >= POOL_MAX ||
       (p->nfree > 0 && s->size != p->size)) {
     stack_unmap(s);
@@ -151,6 +166,22 @@ void cogen_pool_drain (cogen_Pool *p) {
     stack_unmap(s);
   }
   p->nfree = 0;
+}
+
+
+/*
+** The Lua state closes: no generator runs again. The stacks still in use
+** belong to generators that could not be closed (a memory error in their
+** finalizer, or a body that ignored GeneratorExit): unmap them too.
+*/
+void cogen_pool_close (cogen_Pool *p) {
+  cogen_pool_drain(p);
+  while (p->used != NULL) {
+    cogen_Stack *s = p->used;
+    p->used = s->next;
+    stack_unmap(s);
+  }
+  p->closed = 1;
 }
 
 

@@ -14,6 +14,7 @@ typedef struct cogen_Stack cogen_Stack;
 
 typedef struct cogen_Pool {
   cogen_Stack *free;   /* stacks ready for reuse, all of size 'size' */
+  cogen_Stack *used;   /* stacks that generators hold */
   size_t nfree;
   size_t size;         /* mapping size of the pooled stacks */
   size_t page;
@@ -23,6 +24,7 @@ typedef struct cogen_Pool {
 
 COGEN_HIDDEN void cogen_pool_init (cogen_Pool *p);
 COGEN_HIDDEN void cogen_pool_drain (cogen_Pool *p);
+COGEN_HIDDEN void cogen_pool_close (cogen_Pool *p);
 COGEN_HIDDEN size_t cogen_stack_round (const cogen_Pool *p, size_t size);
 
 /* a stack whose usable part is at least 'size' bytes, or NULL */
