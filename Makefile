@@ -37,7 +37,7 @@ TSAN_FLAGS := -fsanitize=thread
 
 .PHONY: all fixtures deps demo test check-asan check-valgrind \
         test-fallback test-aarch64 test-lua-releases check-oom check-tsan \
-        bench stress clean
+        fuzz fuzz-asan bench stress clean
 
 all: $(MOD)
 
@@ -130,6 +130,31 @@ test-fallback:
 # under qemu-user (scripts/aarch64.sh says what it installs)
 test-aarch64:
 	@scripts/aarch64.sh
+
+# model-based fuzzing (spec/fuzzer.lua against spec/model.lua), seeds
+# FIRST..FIRST+N-1; each failing seed is printed with the command that
+# shows it (scripts/fuzz.lua --seed S, or --shrink S); ends "N passed, N
+# failed" (seeds). The spec suite runs seeds 1..500 (COGEN_FUZZ_SEEDS).
+N     ?= 10000
+FIRST ?= 1
+
+fuzz:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all $(OUT)/cfix.so
+	@LUA_PATH='lua/?.lua;spec/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' \
+	  $(LUA) scripts/fuzz.lua $(N) $(FIRST)
+
+# the same under AddressSanitizer and UBSan (the check-asan build)
+fuzz-asan:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all build-asan/cfix.so OUT=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN_FLAGS)" \
+	  LDFLAGS="$(SAN_FLAGS)" EXTRA_CFLAGS=-DCOGEN_ASAN
+	@LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) \
+	  ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LUA_PATH='lua/?.lua;spec/?.lua;;' LUA_CPATH='build-asan/?.so;;' \
+	  $(LUA) scripts/fuzz.lua $(N) $(FIRST)
 
 # benchmarks, not tests: one table of cogen against its baselines, also
 # written to build/bench.txt (the previous run moves to bench.prev.txt and

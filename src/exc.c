@@ -97,6 +97,7 @@ static int exc_call (lua_State *L) {
     cogen_exc_stop(L, lua_gettop(L) - 1);
     return 1;
   }
+  lua_pop(L, 1);
   lua_settop(L, 3);  /* class, message, cause */
   lua_createtable(L, 0, 2);
   lua_insert(L, 2);

@@ -219,7 +219,12 @@ static void gen_guard_put (lua_State *L, cogen_State *S, cogen_Gen *g) {
   }
   lua_pushnil(L);
   lua_setiuservalue(L, -2, 1);
-  if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1)) {
+  /* while finalizers run (the collector is stopped), this guard may be
+  ** marked for finalization already: its generator was garbage, and a
+  ** finalizer resurrected and finished it; reused, it would be finalized
+  ** for the wrong generator, or never again */
+  if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1) &&
+      lua_gc(L, LUA_GCISRUNNING) == 1) {
     lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
     lua_pushvalue(L, -2);
     /* count it once stored: rawseti may raise a memory error */
@@ -266,12 +271,17 @@ void cogen_pushgen (lua_State *L, cogen_Gen *g) {
 ** so resuming a deep chain costs no more than a shallow one.
 */
 static cogen_Gen *gen_leaf (cogen_Gen *g) {
-  cogen_Gen *root = g;
+  cogen_Gen *root = g, *leaf;
   cogen_State *S = g->S;
   if (g->sub == NULL)
     return g;
   if (g->leafchains == S->chains && g->leaf != NULL)
     return g->leaf;
+  for (leaf = g; leaf->sub != NULL; leaf = leaf->sub) {}
+  /* a running leaf is refused: its chain, resumed from another generator
+  ** that shares the sub, keeps its parent links */
+  if (leaf->status == GEN_RUNNING)
+    return leaf;
   while (g->sub != NULL) {
     g->sub->parent = g;
     g = g->sub;
@@ -279,6 +289,23 @@ static cogen_Gen *gen_leaf (cogen_Gen *g) {
   root->leaf = g;
   root->leafchains = ++S->chains;
   return g;
+}
+
+
+/* mark (or unmark) g and the generators it delegates to as being closed */
+static void gen_setclosing (cogen_Gen *g, int on) {
+  for (; g != NULL; g = g->sub)
+    g->closing = (unsigned char)on;
+}
+
+
+/* the innermost generator of root's chain being closed, or NULL */
+static cogen_Gen *gen_closinglevel (cogen_Gen *root) {
+  cogen_Gen *c = NULL;
+  for (; root != NULL; root = root->sub)
+    if (root->closing)
+      c = root;
+  return c;
 }
 
 
@@ -432,22 +459,36 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
 ** Resume 'root' with the n values on top of L: send them (OP_SEND), raise
 ** the one value (OP_THROW), or raise GeneratorExit (OP_CLOSE, n = 0).
 ** Returns RESUME_YIELD or RESUME_RETURN with *nres values on L, or raises
-** the error that ended the body. 'closing' remembers a close() call: only
-** then may the root not answer GeneratorExit with a yield.
+** the error that ended the body. As CPython's gen_close does, close()
+** closes every level of the chain, innermost first, and each level's
+** outcome goes to the next one out: its error, or GeneratorExit when it
+** closed cleanly (returned, or let GeneratorExit out). A yield reaching a
+** level being closed is refused ("generator ignored GeneratorExit"): that
+** level stays suspended, on its own. throw(GeneratorExit) into a delegator
+** closes its subs the same way, then raises the thrown object in it.
 */
 int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
                   int *nres) {
-  int closing = (op == OP_CLOSE);
+  int closing = 0;  /* some level is being closed */
+  int thrown = 0;   /* index of a GeneratorExit thrown into a delegator */
   cogen_Gen *g = gen_leaf(root);
   if (g->status == GEN_RUNNING)
     return luaL_error(L, "generator already executing");
   if (op == OP_CLOSE) {
+    gen_setclosing(root, 1);
+    closing = 1;
     cogen_exc_exit(L);
     n = 1;
   }
   else if (op == OP_THROW && g != root &&
-           cogen_exc_is(L, -1, COGEN_GENERATOREXIT))
-    op = OP_CLOSE;  /* as in Python: the subs are closed, not thrown into */
+           cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
+    thrown = lua_gettop(L);
+    root->closing = 0;  /* the root itself is thrown into, not closed */
+    gen_setclosing(root->sub, 1);
+    closing = 1;
+    cogen_exc_exit(L);  /* each sub gets its own */
+    op = OP_CLOSE;
+  }
   for (;;) {
     cogen_Gen *p;
     int ran = gen_step(L, g, op, n);
@@ -457,20 +498,23 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
       n = 0;
       continue;
     }
-    if (ran && g->exit == EXIT_YIELD &&
-        op == OP_CLOSE && (g != root || closing)) {
-      lua_pop(g->yL, g->n);
-      if (g == root)
-        return luaL_error(L, "generator ignored GeneratorExit");
-      lua_pushliteral(L, "generator ignored GeneratorExit");
-      n = 1;
-      op = OP_THROW;
-      p = g->parent;
-      p->sub = NULL;  /* g stays suspended, on its own */
-      g->parent = NULL;
-      g->S->chains++;
-      g = p;
-      continue;
+    if (ran && g->exit == EXIT_YIELD && closing) {
+      cogen_Gen *c = gen_closinglevel(root);
+      if (c != NULL) {  /* a level being closed may not yield */
+        lua_pop(g->yL, g->n);
+        gen_setclosing(c, 0);
+        if (c == root)
+          return luaL_error(L, "generator ignored GeneratorExit");
+        p = c->parent;
+        p->sub = NULL;  /* c stays suspended, on its own */
+        c->parent = NULL;
+        g->S->chains++;
+        lua_pushliteral(L, "generator ignored GeneratorExit");
+        n = 1;
+        op = OP_THROW;
+        g = p;
+        continue;
+      }
     }
     n = ran ? gen_collect(L, g) : (op == OP_THROW);
     if (g->exit == EXIT_YIELD) {
@@ -478,11 +522,15 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
       return RESUME_YIELD;
     }
     if (g == root) {
+      /* flags count only while closing: an error raised in the middle of
+      ** an earlier resume may have left some set */
+      int wasclosing = closing && g->closing;
+      g->closing = 0;
       if (g->exit == EXIT_RETURN) {
         *nres = n;
         return RESUME_RETURN;
       }
-      if (closing && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
+      if (wasclosing && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
         lua_pop(L, 1);
         *nres = 0;
         return RESUME_RETURN;
@@ -494,15 +542,19 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     p->sub = NULL;
     g->parent = NULL;
     g->S->chains++;
-    if (g->exit == EXIT_RETURN && op == OP_CLOSE) {
-      lua_pop(L, n);  /* a sub's return value is lost when closing */
-      cogen_exc_exit(L);
+    if (closing && g->closing && (g->exit == EXIT_RETURN ||
+                                  cogen_exc_is(L, -1, COGEN_GENERATOREXIT))) {
+      lua_pop(L, n);  /* closed cleanly: its return values are lost */
+      if (p == root && thrown)
+        lua_pushvalue(L, thrown);
+      else
+        cogen_exc_exit(L);
       n = 1;
-    }
-    else if (g->exit == EXIT_RETURN)
-      op = OP_SEND;  /* the results of yield_from */
-    else if (!(op == OP_CLOSE && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)))
       op = OP_THROW;
+    }
+    else
+      op = (g->exit == EXIT_RETURN) ? OP_SEND : OP_THROW;
+    g->closing = 0;
     g = p;
   }
 }

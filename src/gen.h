@@ -64,6 +64,7 @@ struct cogen_Gen {
   unsigned char exit;
   unsigned char throwing;    /* resumed to raise the value it was sent */
   unsigned char collecting;  /* closed by the collector: may not yield */
+  unsigned char closing;     /* being closed by the resume under way */
 };
 
 /* registry names of the exception classes */
