@@ -3,11 +3,7 @@ local cogen = require "cogen"
 local capi = require "capi"
 local support = require "support"
 
-local function raised(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local raised = require("support").raised
 
 -- resume g until it returns, answering each yield with answer(...)
 local function drive(g, answer)

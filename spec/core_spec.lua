@@ -3,12 +3,7 @@ local cogen = require "cogen"
 local cfix = require "cfix"
 local support = require "support"
 
--- run f and return the error it raises
-local function raised(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local raised = require("support").raised
 
 local function collect(g)
   local out = {}

@@ -6,11 +6,7 @@ local child = require "child"
 
 local GeneratorExit = cogen.GeneratorExit
 
-local function raised(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return err
-end
+local raised = require("support").raised
 
 -- the state still runs generators across C calls
 local function usable()

@@ -27,4 +27,11 @@ support.close_error_replaces = select(2, pcall(function()
   error("old", 0)
 end)) == "new"
 
+-- the error that f(...) raises; fails the spec if it raises none
+function support.raised(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  return err
+end
+
 return support
