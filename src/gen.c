@@ -205,15 +205,9 @@ static void gen_guard_take (lua_State *L, cogen_State *S) {
 ** generator) is left to the collector.
 */
 static void gen_guard_put (lua_State *L, cogen_State *S, cogen_Gen *g) {
-  int isguard = 0;
-  /* debug.setlocal can put anything in gen_body's frame */
-  if (lua_type(L, -1) == LUA_TUSERDATA && lua_getmetatable(L, -1)) {
-    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
-    lua_getiuservalue(L, -3, 1);  /* its generator, if a guard */
-    isguard = lua_rawequal(L, -2, -3) && lua_touserdata(L, -1) == (void *)g;
-    lua_pop(L, 3);
-  }
-  if (!isguard) {
+  /* debug.setlocal can put anything in gen_body's frame: only the guard
+  ** bound at the start (a 1-byte userdata, so reading it is safe) counts */
+  if (lua_touserdata(L, -1) != g->guard || lua_rawlen(L, -1) != 1) {
     lua_pop(L, 1);
     return;
   }
@@ -344,6 +338,7 @@ static void gen_start (lua_State *L, cogen_Gen *g) {
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
+  g->guard = lua_touserdata(L, -1);
   lua_pushvalue(co, 2);  /* bind the guard to the generator */
   lua_xmove(co, L, 1);
   lua_setiuservalue(L, -2, 1);

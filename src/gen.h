@@ -56,6 +56,7 @@ struct cogen_Gen {
   cogen_Gen *leaf;     /* innermost of its chain, while S->chains is ... */
   unsigned long long leafchains;  /* ... this: see gen_leaf */
   cogen_Stack *stack;  /* from the first resume until the body ends */
+  void *guard;         /* the guard bound at the first resume */
   ctx *back;           /* the resumer's context, while this one runs */
   ctx self;            /* this generator's context, while suspended */
   size_t stacksize;
