@@ -466,4 +466,16 @@ describe("the debug library on a generator's internals", function()
     ]])
     assert.equal("false\tStopIteration: 1\nsuspended\tfalse\tStopIteration\nusable\n", out)
   end)
+
+  it("refuses the per-state finalizer, called by hand, while a body runs on its stack", function()
+    local out = run_child([[
+      local S = select(2, debug.getupvalue(cogen.yield, 1))
+      local gc = debug.getmetatable(S).__gc
+      local g = cogen.new(function() gc(S) cogen.yield("still here") end)
+      print(g:next())
+      gc(S)
+      print(pcall(g.next, g))
+    ]])
+    assert.equal("still here\nfalse\tcannot resume a generator: the Lua state is closing\n", out)
+  end)
 end)

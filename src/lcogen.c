@@ -401,6 +401,8 @@ static int state_gc (lua_State *L) {
   if (!lua_rawequal(L, 1, 2))
     return 0;
   S = (cogen_State *)lua_touserdata(L, 1);
+  if (S->current != NULL)  /* by hand, from a body: its stack is in use */
+    return 0;
   cogen_pool_close(&S->pool);
   return 0;
 }
