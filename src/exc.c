@@ -74,9 +74,8 @@ static int exc_tostring (lua_State *L) {
   lua_pushstring(L, name);
   if (!lua_istable(L, 1))  /* called by hand on another value */
     return 1;
-  if (
-      (lua_getfield(L, 1, "message") != LUA_TNIL ||
-       (lua_pop(L, 1), lua_getfield(L, 1, "value")) != LUA_TNIL)) {
+  if (lua_getfield(L, 1, "message") != LUA_TNIL ||
+      (lua_pop(L, 1), lua_getfield(L, 1, "value")) != LUA_TNIL) {
     lua_pushliteral(L, ": ");
     luaL_tolstring(L, -2, NULL);
     lua_remove(L, -3);

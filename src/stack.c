@@ -159,7 +159,7 @@ void cogen_stack_put (cogen_Pool *p, cogen_Stack *s) {
 }
 
 
-void cogen_pool_drain (cogen_Pool *p) {
+static void stack_drain (cogen_Pool *p) {
   while (p->free != NULL) {
     cogen_Stack *s = p->free;
     p->free = s->next;
@@ -175,7 +175,7 @@ void cogen_pool_drain (cogen_Pool *p) {
 ** finalizer, or a body that ignored GeneratorExit): unmap them too.
 */
 void cogen_pool_close (cogen_Pool *p) {
-  cogen_pool_drain(p);
+  stack_drain(p);
   while (p->used != NULL) {
     cogen_Stack *s = p->used;
     p->used = s->next;

@@ -23,7 +23,6 @@ typedef struct cogen_Pool {
 } cogen_Pool;
 
 COGEN_HIDDEN void cogen_pool_init (cogen_Pool *p);
-COGEN_HIDDEN void cogen_pool_drain (cogen_Pool *p);
 COGEN_HIDDEN void cogen_pool_close (cogen_Pool *p);
 COGEN_HIDDEN size_t cogen_stack_round (const cogen_Pool *p, size_t size);
 
