@@ -49,10 +49,9 @@ cogen_ctx_swap:
 	popq	%rbx
 	popq	%rbp
 	/*
-	** Return with pop and an indirect jump, not ret: the CPU's return
-	** stack predicts the caller of this call, but we return into the
-	** other stack's caller, so every ret would mispredict. Measured here:
-	** a generator round trip goes from 95 to 79 ns. rcx is caller-saved.
+	** Return with pop and an indirect jump, not ret: ctx_jump (ctx.h)
+	** enters with a jump and no call, so the CPU's return-address
+	** predictor holds no entry for this return. rcx is caller-saved.
 	*/
 	popq	%rcx
 	jmpq	*%rcx

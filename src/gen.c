@@ -101,7 +101,7 @@ static int gen_infinalizer (lua_State *L) {
 #define COLLECT_REFUSALS  100  /* g->collecting is an unsigned char */
 
 /* the generator that a yield from L would suspend */
-static cogen_Gen *gen_self (lua_State *L, cogen_State *S) {
+cogen_Gen *cogen_self (lua_State *L, cogen_State *S) {
   cogen_Gen *g = S->current;
   if (g == NULL)
     luaL_error(L, "attempt to yield outside a generator");
@@ -118,36 +118,23 @@ static cogen_Gen *gen_self (lua_State *L, cogen_State *S) {
 }
 
 
-/* park g; returns how many values the resumer left on L */
-static int gen_park (lua_State *L, cogen_Gen *g, int exit, int n) {
-  g->yL = L;
-  g->n = n;
-  g->exit = (unsigned char)exit;
-  g->status = GEN_SUSPENDED;
-  cogen_ctx_switch(&g->self, g->back);
-  if (g->throwing)
-    return lua_error(L);
-  return g->n;
-}
-
-
 int cogen_canyield (cogen_State *S) {
   return S->current != NULL && !S->current->collecting;
 }
 
 
 int cogen_suspend (lua_State *L, cogen_State *S, int n) {
-  return gen_park(L, gen_self(L, S), EXIT_YIELD, n);
+  return cogen_park(L, cogen_self(L, S), EXIT_YIELD, n);
 }
 
 
 int cogen_delegate (lua_State *L, cogen_State *S, cogen_Gen *sub) {
-  cogen_Gen *g = gen_self(L, S);
+  cogen_Gen *g = cogen_self(L, S);
   if (cogen_isrunning(sub))  /* g itself, or a cycle through g */
     luaL_error(L, "generator already executing");
   g->sub = sub;
   S->chains++;
-  return gen_park(L, g, EXIT_DELEGATE, 0);
+  return cogen_park(L, g, EXIT_DELEGATE, 0);
 }
 
 /* }====================================================== */
@@ -350,19 +337,6 @@ static void gen_start (lua_State *L, cogen_Gen *g) {
 }
 
 
-static void gen_run (cogen_Gen *g) {
-  cogen_State *S = g->S;
-  cogen_Gen *outer = S->current;
-  ctx back;
-  cogen_ctx_init(&back);
-  g->back = &back;
-  g->status = GEN_RUNNING;
-  S->current = g;
-  cogen_ctx_switch(&back, &g->self);
-  S->current = outer;
-}
-
-
 /*
 ** Give g the n values on top of L under 'op'. Returns whether its body
 ** ran; g->exit then tells how it left, its values still on its threads.
@@ -384,7 +358,7 @@ static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
       }
       g->n = n;
       g->throwing = (op != OP_SEND);
-      gen_run(g);
+      cogen_run(g);
       return 1;
     case GEN_CREATED:
       if (op == OP_SEND) {
@@ -392,7 +366,7 @@ static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
           luaL_error(L, "can't send non-nil value to a just-started generator");
         gen_start(L, g);
         lua_pop(L, n);
-        gen_run(g);
+        cogen_run(g);
         return 1;
       }
       cogen_release(g);  /* the body never runs */
@@ -406,23 +380,17 @@ static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
 }
 
 
-/*
-** Move the values g left on its threads to L; returns how many.
-** The resume started in a C function of the binding, which Lua called with
-** LUA_MINSTACK free slots above its arguments, and L holds no more than
-** those arguments now: so a few values need no lua_checkstack.
-*/
+int cogen_toomany (lua_State *L, cogen_Gen *g) {
+  lua_pop(g->yL, g->n);
+  return luaL_error(L, "too many results to resume");
+}
+
+
+/* Move the values g left on its threads to L; returns how many. */
 static int gen_collect (lua_State *L, cogen_Gen *g) {
   int n;
-  if (g->exit == EXIT_YIELD) {
-    if (g->n > LUA_MINSTACK && !lua_checkstack(L, g->n)) {
-      lua_pop(g->yL, g->n);
-      luaL_error(L, "too many results to resume");
-    }
-    if (g->n > 0)
-      lua_xmove(g->yL, L, g->n);
-    return g->n;
-  }
+  if (g->exit == EXIT_YIELD)
+    return cogen_take(L, g);
   /* the thread holds the guard and the results, or the error alone */
   n = lua_gettop(g->L) - (g->exit == EXIT_RETURN);
   if (n < 0) {  /* Lua 5.5: coroutine.close(coroutine.running()) in the
@@ -450,50 +418,32 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
 }
 
 
+/* a resume under way, from its root to the generator that runs now */
+typedef struct gen_Resume {
+  cogen_Gen *root;
+  int closing;  /* some level is being closed */
+  int thrown;   /* index of a GeneratorExit thrown into a delegator */
+  int *nres;
+} gen_Resume;
+
+
 /*
-** Resume 'root' with the n values on top of L: send them (OP_SEND), raise
-** the one value (OP_THROW), or raise GeneratorExit (OP_CLOSE, n = 0).
-** Returns RESUME_YIELD or RESUME_RETURN with *nres values on L, or raises
-** the error that ended the body. As CPython's gen_close does, close()
-** closes every level of the chain, innermost first, and each level's
-** outcome goes to the next one out: its error, or GeneratorExit when it
-** closed cleanly (returned, or let GeneratorExit out). A yield reaching a
-** level being closed is refused ("generator ignored GeneratorExit"): that
-** level stays suspended, on its own. throw(GeneratorExit) into a delegator
-** closes its subs the same way, then raises the thrown object in it.
+** Carry the resume on from g, which got op and n values and ran (or was
+** settled without running: see gen_step), until a yield reaches the
+** resumer or the root is over.
 */
-int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
-                  int *nres) {
-  int closing = 0;  /* some level is being closed */
-  int thrown = 0;   /* index of a GeneratorExit thrown into a delegator */
-  cogen_Gen *g = gen_leaf(root);
-  if (g->status == GEN_RUNNING)
-    return luaL_error(L, "generator already executing");
-  if (op == OP_CLOSE) {
-    gen_setclosing(root, 1);
-    closing = 1;
-    cogen_exc_exit(L);
-    n = 1;
-  }
-  else if (op == OP_THROW && g != root &&
-           cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
-    thrown = lua_gettop(L);
-    root->closing = 0;  /* the root itself is thrown into, not closed */
-    gen_setclosing(root->sub, 1);
-    closing = 1;
-    cogen_exc_exit(L);  /* each sub gets its own */
-    op = OP_CLOSE;
-  }
-  for (;;) {
+static int gen_loop (lua_State *L, gen_Resume *r, cogen_Gen *g, int ran,
+                     int op, int n) {
+  cogen_Gen *root = r->root;
+  for (;; ran = gen_step(L, g, op, n)) {
     cogen_Gen *p;
-    int ran = gen_step(L, g, op, n);
     if (ran && g->exit == EXIT_DELEGATE) {  /* run its sub from the start */
       g = gen_leaf(g);
       op = OP_SEND;
       n = 0;
       continue;
     }
-    if (ran && g->exit == EXIT_YIELD && closing) {
+    if (ran && g->exit == EXIT_YIELD && r->closing) {
       cogen_Gen *c = gen_closinglevel(root);
       if (c != NULL) {  /* a level being closed may not yield */
         lua_pop(g->yL, g->n);
@@ -513,21 +463,21 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     }
     n = ran ? gen_collect(L, g) : (op == OP_THROW);
     if (g->exit == EXIT_YIELD) {
-      *nres = n;
+      *r->nres = n;
       return RESUME_YIELD;
     }
     if (g == root) {
       /* flags count only while closing: an error raised in the middle of
       ** an earlier resume may have left some set */
-      int wasclosing = closing && g->closing;
+      int wasclosing = r->closing && g->closing;
       g->closing = 0;
       if (g->exit == EXIT_RETURN) {
-        *nres = n;
+        *r->nres = n;
         return RESUME_RETURN;
       }
       if (wasclosing && cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
         lua_pop(L, 1);
-        *nres = 0;
+        *r->nres = 0;
         return RESUME_RETURN;
       }
       return lua_error(L);
@@ -537,11 +487,11 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     p->sub = NULL;
     g->parent = NULL;
     g->S->chains++;
-    if (closing && g->closing && (g->exit == EXIT_RETURN ||
-                                  cogen_exc_is(L, -1, COGEN_GENERATOREXIT))) {
+    if (r->closing && g->closing &&
+        (g->exit == EXIT_RETURN || cogen_exc_is(L, -1, COGEN_GENERATOREXIT))) {
       lua_pop(L, n);  /* closed cleanly: its return values are lost */
-      if (p == root && thrown)
-        lua_pushvalue(L, thrown);
+      if (p == root && r->thrown)
+        lua_pushvalue(L, r->thrown);
       else
         cogen_exc_exit(L);
       n = 1;
@@ -552,6 +502,58 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     g->closing = 0;
     g = p;
   }
+}
+
+
+/*
+** Resume 'root' with the n values on top of L: send them (OP_SEND), raise
+** the one value (OP_THROW), or raise GeneratorExit (OP_CLOSE, n = 0).
+** Returns RESUME_YIELD or RESUME_RETURN with *nres values on L, or raises
+** the error that ended the body. As CPython's gen_close does, close()
+** closes every level of the chain, innermost first, and each level's
+** outcome goes to the next one out: its error, or GeneratorExit when it
+** closed cleanly (returned, or let GeneratorExit out). A yield reaching a
+** level being closed is refused ("generator ignored GeneratorExit"): that
+** level stays suspended, on its own. throw(GeneratorExit) into a delegator
+** closes its subs the same way, then raises the thrown object in it.
+*/
+int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
+                  int *nres) {
+  gen_Resume r;
+  cogen_Gen *g = gen_leaf(root);
+  r.root = root;
+  r.closing = 0;
+  r.thrown = 0;
+  r.nres = nres;
+  if (g->status == GEN_RUNNING)
+    return luaL_error(L, "generator already executing");
+  if (op == OP_CLOSE) {
+    gen_setclosing(root, 1);
+    r.closing = 1;
+    cogen_exc_exit(L);
+    n = 1;
+  }
+  else if (op == OP_THROW && g != root &&
+           cogen_exc_is(L, -1, COGEN_GENERATOREXIT)) {
+    r.thrown = lua_gettop(L);
+    root->closing = 0;  /* the root itself is thrown into, not closed */
+    gen_setclosing(root->sub, 1);
+    r.closing = 1;
+    cogen_exc_exit(L);  /* each sub gets its own */
+    op = OP_CLOSE;
+  }
+  return gen_loop(L, &r, g, gen_step(L, g, op, n), op, n);
+}
+
+
+/* cogen_send resumed g, its own leaf, which did not yield: carry on */
+int cogen_resumed (lua_State *L, cogen_Gen *g, int *nres) {
+  gen_Resume r;
+  r.root = g;
+  r.closing = 0;
+  r.thrown = 0;
+  r.nres = nres;
+  return gen_loop(L, &r, g, 1, OP_SEND, 0);
 }
 
 /* }====================================================== */

@@ -78,6 +78,9 @@ COGEN_HIDDEN void cogen_gen_init (cogen_Gen *g, cogen_State *S,
 COGEN_HIDDEN void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n);
 COGEN_HIDDEN int cogen_resume (lua_State *L, cogen_Gen *g, int op, int n,
                                int *nres);
+COGEN_HIDDEN int cogen_resumed (lua_State *L, cogen_Gen *g, int *nres);
+COGEN_HIDDEN int cogen_toomany (lua_State *L, cogen_Gen *g);
+COGEN_HIDDEN cogen_Gen *cogen_self (lua_State *L, cogen_State *S);
 COGEN_HIDDEN int cogen_canyield (cogen_State *S);
 COGEN_HIDDEN int cogen_suspend (lua_State *L, cogen_State *S, int n);
 COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
@@ -85,6 +88,87 @@ COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
 COGEN_HIDDEN int cogen_isrunning (cogen_Gen *g);
 COGEN_HIDDEN void cogen_pushgen (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN void cogen_release (cogen_Gen *g);
+
+
+/*
+** {======================================================
+** The switches, inlined into the C functions that Lua calls (gen_call,
+** co_yield, ...) so that both sides switch in the frame Lua called: see
+** ctx_jump in ctx.h for why the depth of that frame counts. Helpers that
+** return before the switch (checks, errors) cost nothing of that.
+** =======================================================
+*/
+
+#define COGEN_INLINE  static inline __attribute__((always_inline))
+
+/* run g until it switches back; its context is ready to be switched to */
+COGEN_INLINE void cogen_run (cogen_Gen *g) {
+  cogen_State *S = g->S;
+  cogen_Gen *outer = S->current;
+  ctx back;
+  cogen_ctx_init(&back);
+  g->back = &back;
+  g->status = GEN_RUNNING;
+  S->current = g;
+  cogen_ctx_switch(&back, &g->self);
+  S->current = outer;
+}
+
+
+/* park g, running on L; returns how many values the resumer left on L */
+COGEN_INLINE int cogen_park (lua_State *L, cogen_Gen *g, int exit, int n) {
+  g->yL = L;
+  g->n = n;
+  g->exit = (unsigned char)exit;
+  g->status = GEN_SUSPENDED;
+  cogen_ctx_switch(&g->self, g->back);
+  if (g->throwing)
+    return lua_error(L);
+  return g->n;
+}
+
+
+/*
+** Move the values g yielded to L; returns how many. The resume started in
+** a C function of the binding, which Lua called with LUA_MINSTACK free
+** slots above its arguments, and L holds no more than those arguments
+** now: so a few values need no lua_checkstack.
+*/
+COGEN_INLINE int cogen_take (lua_State *L, cogen_Gen *g) {
+  int n = g->n;
+  if (n > 0) {
+    if (n > LUA_MINSTACK && !lua_checkstack(L, n))
+      return cogen_toomany(L, g);
+    lua_xmove(g->yL, L, n);
+  }
+  return n;
+}
+
+
+/*
+** cogen_resume(L, g, OP_SEND, n, nres), with its common case done inline:
+** g suspended in a yield of its own (it delegates to nobody) and yielding
+** again.
+*/
+COGEN_INLINE int cogen_send (lua_State *L, cogen_Gen *g, int n, int *nres) {
+  if (g->status != GEN_SUSPENDED || g->sub != NULL || g->S->pool.closed)
+    return cogen_resume(L, g, OP_SEND, n, nres);
+  if (n > 0) {
+    if (!lua_checkstack(g->yL, n))  /* raises, as cogen_resume would */
+      return cogen_resume(L, g, OP_SEND, n, nres);
+    lua_xmove(L, g->yL, n);
+  }
+  g->n = n;
+  g->throwing = 0;
+  cogen_run(g);
+  if (g->exit != EXIT_YIELD)
+    return cogen_resumed(L, g, nres);
+  *nres = cogen_take(L, g);
+  return RESUME_YIELD;
+}
+
+/* }====================================================== */
+
 
 /* exc.c */
 COGEN_HIDDEN void cogen_exc_open (lua_State *L);

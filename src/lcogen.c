@@ -162,7 +162,7 @@ static int co_stop (lua_State *L, int n) {
 static int gen_next (lua_State *L) {
   int n;
   cogen_Gen *g = co_checkgen(L, 1);
-  if (cogen_resume(L, g, OP_SEND, 0, &n) == RESUME_RETURN)
+  if (cogen_send(L, g, 0, &n) == RESUME_RETURN)
     return co_stop(L, n);
   return n;
 }
@@ -171,7 +171,7 @@ static int gen_next (lua_State *L) {
 static int gen_send (lua_State *L) {
   int n;
   cogen_Gen *g = co_checkgen(L, 1);
-  if (cogen_resume(L, g, OP_SEND, lua_gettop(L) - 1, &n) == RESUME_RETURN)
+  if (cogen_send(L, g, lua_gettop(L) - 1, &n) == RESUME_RETURN)
     return co_stop(L, n);
   return n;
 }
@@ -201,7 +201,7 @@ static int gen_close (lua_State *L) {
 static int gen_call (lua_State *L) {
   int n;
   cogen_Gen *g = co_checkgen(L, 1);
-  if (cogen_resume(L, g, OP_SEND, 0, &n) == RESUME_RETURN)
+  if (cogen_send(L, g, 0, &n) == RESUME_RETURN)
     return 0;
   return n;
 }
@@ -290,7 +290,8 @@ static int guard_gc (lua_State *L) {
 */
 
 static int co_yield (lua_State *L) {
-  return cogen_suspend(L, co_state(L), lua_gettop(L));
+  cogen_Gen *g = cogen_self(L, co_state(L));
+  return cogen_park(L, g, EXIT_YIELD, lua_gettop(L));
 }
 
 
