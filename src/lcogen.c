@@ -49,20 +49,18 @@ static const char state_key = 0;
 
 
 /*
-** The generator at idx, or NULL. debug.setmetatable can give another
-** userdata the generators' metatable: the size check keeps any userdata
-** of the standard library out (the debug library can still break what it
-** reaches: see the README's limits).
+** The generator at idx, or NULL. It runs on every resume, so it asks Lua
+** for no metatable. The debug library can give any userdata the
+** generators' metatable, so the metatable would prove nothing anyway: a
+** block is read only when it has a generator's size, and is one only when
+** it points to this state's data, an address that no other userdata holds.
 */
 static cogen_Gen *co_testgen (lua_State *L, int idx) {
   cogen_Gen *g = (cogen_Gen *)lua_touserdata(L, idx);
-  int ok;
-  if (g == NULL || !lua_getmetatable(L, idx))
+  if (g == NULL || lua_rawlen(L, idx) != sizeof(cogen_Gen) ||
+      g->S != co_state(L))
     return NULL;
-  ok = lua_rawequal(L, -1, lua_upvalueindex(2)) &&
-       lua_rawlen(L, idx) == sizeof(cogen_Gen);
-  lua_pop(L, 1);
-  return ok ? g : NULL;
+  return g;
 }
 
 
