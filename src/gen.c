@@ -54,23 +54,16 @@ void cogen_release (cogen_Gen *g) {
 */
 
 /*
-** Bottom Lua frame of a generator's thread, called with the generator,
-** its guard, the body and the arguments. The generator and the guard stay
-** in this frame while the body runs, anchored and findable
-** (cogen_pushgen); the guard is returned first, below the results.
-** cogen_gen_layout puts it on the thread when the generator is made.
+** First and last frame on a generator's stack. The thread holds the
+** generator and its guard, below the body and its arguments (see
+** cogen_gen_layout): there they stay anchored while the body runs, out of
+** reach of the debug library, whose getlocal sees no lower than the body's
+** own frame.
 */
-static int gen_body (lua_State *co) {
-  lua_call(co, lua_gettop(co) - 3, LUA_MULTRET);
-  return lua_gettop(co) - 1;
-}
-
-
-/* First and last frame on a generator's stack. */
 static void gen_main (void *ud) {
   cogen_Gen *g = (cogen_Gen *)ud;
   lua_State *co = g->L;
-  int status = lua_pcall(co, lua_gettop(co) - 1, LUA_MULTRET, 0);
+  int status = lua_pcall(co, lua_gettop(co) - 3, LUA_MULTRET, 0);
   g->exit = (status == LUA_OK) ? EXIT_RETURN : EXIT_ERROR;
   g->status = GEN_DEAD;
   cogen_ctx_exit(&g->self, g->back);  /* for good: nobody switches back */
@@ -169,78 +162,70 @@ int cogen_isrunning (cogen_Gen *g) {
 
 #define GUARDS_MAX  256  /* free guards kept per state */
 
-/* push a free guard */
-static void gen_guard_take (lua_State *L, cogen_State *S) {
-  if (S->nguards > 0) {
-    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
-    lua_rawgeti(L, -1, S->nguards);
-    lua_pushnil(L);  /* the table must not keep a bound guard alive */
-    lua_rawseti(L, -3, S->nguards--);
-    lua_replace(L, -2);
+/*
+** Push a guard on the thread of g, created on L if none is free (only
+** then can a memory error, or a finalizer, happen here).
+*/
+static void gen_guard_take (lua_State *L, cogen_Gen *g) {
+  lua_State *pool = g->S->guards;
+  if (lua_gettop(pool) > 0) {
+    /* the debug library reaches the pool's thread, and a failed
+    ** coroutine.resume of it leaves its arguments there: a guard is a
+    ** 1-byte userdata, and whatever else is found, all of it goes */
+    if (lua_touserdata(pool, -1) != NULL && lua_rawlen(pool, -1) == 1) {
+      lua_xmove(pool, g->L, 1);
+      return;
+    }
+    lua_settop(pool, 0);
   }
-  else {
-    *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
-    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
-    lua_setmetatable(L, -2);
-  }
+  *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
+  lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
+  lua_setmetatable(L, -2);
+  lua_xmove(L, g->L, 1);
 }
 
 
 /*
-** Unbind the guard on top of L and keep it for later (pops it). Lua runs a
-** finalizer once per object, so a spent guard (its finalizer closed this
-** generator) is left to the collector.
+** Unbind the guard of g, at index 2 of g's thread, and keep it for later.
+** Lua runs a finalizer once per object, so a spent guard (its finalizer
+** closed this generator) is left to the collector.
 */
-static void gen_guard_put (lua_State *L, cogen_State *S, cogen_Gen *g) {
-  /* debug.setlocal can put anything in gen_body's frame: only the guard
-  ** bound at the start (a 1-byte userdata, so reading it is safe) counts */
-  if (lua_touserdata(L, -1) != g->guard || lua_rawlen(L, -1) != 1) {
-    lua_pop(L, 1);
+static void gen_guard_put (lua_State *L, cogen_Gen *g) {
+  lua_State *co = g->L;
+  /* C code given the thread could have changed the slot */
+  if (lua_touserdata(co, 2) != g->guard || lua_rawlen(co, 2) != 1)
     return;
-  }
-  lua_pushnil(L);
-  lua_setiuservalue(L, -2, 1);
+  lua_pushnil(co);
+  lua_setiuservalue(co, 2, 1);
   /* while finalizers run (the collector is stopped), this guard may be
   ** marked for finalization already: its generator was garbage, and a
   ** finalizer resurrected and finished it; reused, it would be finalized
   ** for the wrong generator, or never again */
-  if (S->nguards < GUARDS_MAX && !*(unsigned char *)lua_touserdata(L, -1) &&
-      lua_gc(L, LUA_GCISRUNNING) == 1) {
-    lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDS);
-    lua_pushvalue(L, -2);
-    /* count it once stored: rawseti may raise a memory error */
-    lua_rawseti(L, -2, S->nguards + 1);
-    S->nguards++;
-    lua_pop(L, 1);
+  if (lua_gettop(g->S->guards) < GUARDS_MAX &&
+      !*(unsigned char *)g->guard && lua_gc(L, LUA_GCISRUNNING) == 1 &&
+      lua_checkstack(g->S->guards, 1)) {
+    lua_pushvalue(co, 2);
+    lua_xmove(co, g->S->guards, 1);
   }
-  lua_pop(L, 1);
 }
 
 /* }------------------------------------------------------ */
 
 
 /*
-** Push the userdata of g, which runs: it is the first argument of gen_body,
-** the bottom frame of g's thread. Only running() needs this, so a search
-** for that frame is cheaper than keeping a map on every creation.
+** Push the userdata of g, which runs: it is at index 1 of the frame that
+** resumed it (see cogen_run), a C function of the binding waiting on
+** another thread. Only running() needs this, and this costs the resumes
+** nothing. The debug library can put something else there: then g is not
+** found.
 */
 void cogen_pushgen (lua_State *L, cogen_Gen *g) {
-  lua_Debug ar;
-  int lo = 0, hi = 1;
-  while (lua_getstack(g->L, hi, &ar)) {  /* find a level past the bottom */
-    lo = hi;
-    hi *= 2;
-  }
-  while (hi - lo > 1) {  /* the bottom level exists, hi does not */
-    int mid = lo + (hi - lo) / 2;
-    if (lua_getstack(g->L, mid, &ar)) lo = mid;
-    else hi = mid;
-  }
-  lua_getstack(g->L, lo, &ar);
-  if (!lua_checkstack(g->L, 1))
+  if (!lua_checkstack(g->from, 1))
     luaL_error(L, "stack overflow");
-  lua_getlocal(g->L, &ar, 1);
-  lua_xmove(g->L, L, 1);
+  lua_pushvalue(g->from, 1);
+  lua_xmove(g->from, L, 1);
+  if (lua_touserdata(L, -1) != (void *)g)
+    luaL_error(L, "the running generator's resumer was changed from outside");
 }
 
 
@@ -291,16 +276,14 @@ static cogen_Gen *gen_closinglevel (cogen_Gen *root) {
 
 
 /*
-** Lay out a new generator's thread as gen_main will call it: gen_body, the
-** generator, a slot for its guard, then the body and the n arguments,
-** which are on top of L with the generator below them. Pops them all but
-** the generator.
+** Lay out a new generator's thread as gen_main will use it: the generator,
+** a slot for its guard, then the body and its arguments: the n values on
+** top of L, with the generator below them. Pops them all but the generator.
 */
 void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
   lua_State *co = g->L;
   if (!lua_checkstack(co, n + 3))
     luaL_error(L, "too many arguments");
-  lua_pushcfunction(co, gen_body);
   lua_pushvalue(L, -(n + 1));
   lua_xmove(L, co, 1);
   lua_pushnil(co);
@@ -308,29 +291,31 @@ void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
 }
 
 
-/* Before the first switch: a guard and a native stack. */
-static void gen_start (lua_State *L, cogen_Gen *g) {
+/* Before the first switch of g, which is new: a guard and a native stack. */
+void cogen_start (lua_State *L, cogen_Gen *g) {
   lua_State *co = g->L;
   cogen_Stack *s;
-  /* only the debug library can change a thread that never ran */
-  if (lua_status(co) != LUA_OK || lua_gettop(co) < 4 ||
-      lua_touserdata(co, 2) != (void *)g || lua_tocfunction(co, 1) != gen_body)
-    luaL_error(L, "generator's thread was changed from outside");
-  if (!lua_checkstack(L, 2))
+  if (!lua_checkstack(co, 2))
     luaL_error(L, "stack overflow");
-  gen_guard_take(L, g->S);
+  gen_guard_take(L, g);
+  /* only the debug library can change a thread that never ran; and a
+  ** finalizer run by the allocation of a guard could have started g */
+  if (g->status != GEN_CREATED || lua_status(co) != LUA_OK ||
+      lua_gettop(co) < 3 || lua_touserdata(co, 1) != (void *)g ||
+      !lua_isnil(co, 2)) {
+    lua_pop(co, 1);  /* the guard, never bound, is left to the collector */
+    luaL_error(L, "generator's thread was changed from outside");
+  }
   s = cogen_stack_get(&g->S->pool, g->stacksize);
   if (s == NULL) {
-    lua_pop(L, 1);  /* the guard, never bound, is left to the collector */
+    lua_pop(co, 1);
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
-  g->guard = lua_touserdata(L, -1);
-  lua_pushvalue(co, 2);  /* bind the guard to the generator */
-  lua_xmove(co, L, 1);
-  lua_setiuservalue(L, -2, 1);
-  lua_xmove(L, co, 1);
-  lua_replace(co, 3);
+  g->guard = lua_touserdata(co, -1);
+  lua_pushvalue(co, 1);  /* bind the guard to the generator */
+  lua_setiuservalue(co, -2, 1);
+  lua_replace(co, 2);
   g->stack = s;
   cogen_ctx_make(&g->self, cogen_stack_lo(s), cogen_stack_size(s),
                  gen_main, g);
@@ -338,12 +323,17 @@ static void gen_start (lua_State *L, cogen_Gen *g) {
 
 
 /*
-** Give g the n values on top of L under 'op'. Returns whether its body
-** ran; g->exit then tells how it left, its values still on its threads.
-** A created or closed generator asked to throw or close is settled without
-** running, and the values (the error to throw) stay on L.
+** Give g, of the chain of root, the n values on top of L under 'op'.
+** Returns whether its body ran; g->exit then tells how it left, its values
+** still on its threads. A created or closed generator asked to throw or
+** close is settled without running, and the values (the error to throw)
+** stay on L.
 */
-static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
+static int gen_step (lua_State *L, cogen_Gen *root, cogen_Gen *g, int op,
+                     int n) {
+  /* the C function whose frame holds g at index 1: the binding's resume
+  ** for the root, else the yield_from of the generator delegating to g */
+  lua_State *from = (g == root) ? L : g->parent->yL;
   /* after state_gc (lua_close), stacks are gone: a later finalizer may
   ** still try to run a generator */
   if (g->S->pool.closed &&
@@ -358,15 +348,16 @@ static int gen_step (lua_State *L, cogen_Gen *g, int op, int n) {
       }
       g->n = n;
       g->throwing = (op != OP_SEND);
-      cogen_run(g);
+      cogen_run(g, from);
       return 1;
     case GEN_CREATED:
       if (op == OP_SEND) {
         if (n > 0 && !lua_isnil(L, -n))
           luaL_error(L, "can't send non-nil value to a just-started generator");
-        gen_start(L, g);
+        cogen_start(L, g);
         lua_pop(L, n);
-        cogen_run(g);
+        g->throwing = 0;
+        cogen_run(g, from);
         return 1;
       }
       cogen_release(g);  /* the body never runs */
@@ -391,8 +382,9 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
   int n;
   if (g->exit == EXIT_YIELD)
     return cogen_take(L, g);
-  /* the thread holds the guard and the results, or the error alone */
-  n = lua_gettop(g->L) - (g->exit == EXIT_RETURN);
+  /* the thread holds the generator and its guard, then the results or
+  ** the error */
+  n = lua_gettop(g->L) - 2;
   if (n < 0) {  /* Lua 5.5: coroutine.close(coroutine.running()) in the
                    body emptied the thread and unwound it as a success */
     cogen_release(g);
@@ -403,13 +395,8 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
     luaL_error(L, "too many results to resume");
   }
   lua_xmove(g->L, L, n);
-  if (g->exit == EXIT_RETURN) {
-    lua_xmove(g->L, L, 1);  /* the guard, on top of the results */
-    cogen_release(g);
-    gen_guard_put(L, g->S, g);
-  }
-  else  /* the error unwound gen_body: its guard is garbage, unbound soon */
-    cogen_release(g);
+  gen_guard_put(L, g);
+  cogen_release(g);
   /* PEP 479: a StopIteration escaping a body would end loops silently */
   if (g->exit == EXIT_ERROR &&
       cogen_exc_is(L, -1, COGEN_STOPITERATION))
@@ -435,7 +422,7 @@ typedef struct gen_Resume {
 static int gen_loop (lua_State *L, gen_Resume *r, cogen_Gen *g, int ran,
                      int op, int n) {
   cogen_Gen *root = r->root;
-  for (;; ran = gen_step(L, g, op, n)) {
+  for (;; ran = gen_step(L, root, g, op, n)) {
     cogen_Gen *p;
     if (ran && g->exit == EXIT_DELEGATE) {  /* run its sub from the start */
       g = gen_leaf(g);
@@ -542,7 +529,7 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
     cogen_exc_exit(L);  /* each sub gets its own */
     op = OP_CLOSE;
   }
-  return gen_loop(L, &r, g, gen_step(L, g, op, n), op, n);
+  return gen_loop(L, &r, g, gen_step(L, root, g, op, n), op, n);
 }
 
 

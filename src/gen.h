@@ -20,7 +20,7 @@ typedef struct cogen_Gen cogen_Gen;
 typedef struct cogen_State {
   cogen_Gen *current;   /* innermost running generator, NULL outside all */
   size_t stacksize;     /* default native stack size of new generators */
-  int nguards;          /* free guards in the UV_GUARDS table */
+  lua_State *guards;    /* the free guards are on this thread's stack */
   unsigned long long chains;  /* changes when any delegation link does: 64 bits never wrap */
   cogen_Pool pool;
 } cogen_State;
@@ -29,7 +29,7 @@ typedef struct cogen_State {
 
 /* user values of the per-state userdata */
 enum {
-  UV_GUARDS = 1,   /* free guards, a stack of nguards items */
+  UV_GUARDS = 1,   /* the thread S->guards */
   UV_GUARDMT,      /* metatable of the guards: its __gc closes generators */
   UV_COUNT = UV_GUARDMT
 };
@@ -50,6 +50,8 @@ struct cogen_Gen {
   lua_State *L;        /* own thread; the userdata's user value anchors it */
   lua_State *yL;       /* thread waiting in a yield: L, or a coroutine that
                           the body resumed */
+  lua_State *from;     /* thread waiting in the C function that resumed this
+                          generator, which is at index 1 of its frame */
   cogen_State *S;
   cogen_Gen *sub;      /* generator this one delegates to, or NULL */
   cogen_Gen *parent;   /* generator that delegated to this one last */
@@ -79,6 +81,7 @@ COGEN_HIDDEN void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n);
 COGEN_HIDDEN int cogen_resume (lua_State *L, cogen_Gen *g, int op, int n,
                                int *nres);
 COGEN_HIDDEN int cogen_resumed (lua_State *L, cogen_Gen *g, int *nres);
+COGEN_HIDDEN void cogen_start (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN int cogen_toomany (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN cogen_Gen *cogen_self (lua_State *L, cogen_State *S);
 COGEN_HIDDEN int cogen_canyield (cogen_State *S);
@@ -101,13 +104,17 @@ COGEN_HIDDEN void cogen_release (cogen_Gen *g);
 
 #define COGEN_INLINE  static inline __attribute__((always_inline))
 
-/* run g until it switches back; its context is ready to be switched to */
-COGEN_INLINE void cogen_run (cogen_Gen *g) {
+/*
+** Run g until it switches back; its context is ready to be switched to.
+** 'from' runs the C function that resumes g, with g at index 1 of its frame.
+*/
+COGEN_INLINE void cogen_run (cogen_Gen *g, lua_State *from) {
   cogen_State *S = g->S;
   cogen_Gen *outer = S->current;
   ctx back;
   cogen_ctx_init(&back);
   g->back = &back;
+  g->from = from;
   g->status = GEN_RUNNING;
   S->current = g;
   cogen_ctx_switch(&back, &g->self);
@@ -146,21 +153,25 @@ COGEN_INLINE int cogen_take (lua_State *L, cogen_Gen *g) {
 
 
 /*
-** cogen_resume(L, g, OP_SEND, n, nres), with its common case done inline:
-** g suspended in a yield of its own (it delegates to nobody) and yielding
-** again.
+** cogen_resume(L, g, OP_SEND, n, nres) for g at index 1 of L, with its
+** common cases done inline: g suspended in a yield of its own (it
+** delegates to nobody), or started by next(), and yielding.
 */
 COGEN_INLINE int cogen_send (lua_State *L, cogen_Gen *g, int n, int *nres) {
-  if (g->status != GEN_SUSPENDED || g->sub != NULL || g->S->pool.closed)
-    return cogen_resume(L, g, OP_SEND, n, nres);
-  if (n > 0) {
-    if (!lua_checkstack(g->yL, n))  /* raises, as cogen_resume would */
-      return cogen_resume(L, g, OP_SEND, n, nres);
-    lua_xmove(L, g->yL, n);
+  if (g->status == GEN_SUSPENDED && g->sub == NULL && !g->S->pool.closed) {
+    if (n > 0) {
+      if (!lua_checkstack(g->yL, n))  /* raises, as cogen_resume would */
+        return cogen_resume(L, g, OP_SEND, n, nres);
+      lua_xmove(L, g->yL, n);
+    }
   }
+  else if (g->status == GEN_CREATED && n == 0 && !g->S->pool.closed)
+    cogen_start(L, g);
+  else
+    return cogen_resume(L, g, OP_SEND, n, nres);
   g->n = n;
   g->throwing = 0;
-  cogen_run(g);
+  cogen_run(g, L);
   if (g->exit != EXIT_YIELD)
     return cogen_resumed(L, g, nres);
   *nres = cogen_take(L, g);

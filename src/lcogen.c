@@ -451,10 +451,9 @@ static void state_push (lua_State *L) {
   S = (cogen_State *)lua_newuserdatauv(L, sizeof(cogen_State), UV_COUNT);
   S->current = NULL;
   S->stacksize = STACK_DEFAULT;
-  S->nguards = 0;
   S->chains = 0;
   cogen_pool_init(&S->pool);
-  lua_createtable(L, 0, 0);
+  S->guards = lua_newthread(L);
   lua_setiuservalue(L, -2, UV_GUARDS);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, state_gc);
