@@ -61,7 +61,11 @@ cogen_ctx_swap:
 /*
 ** First code run on a new stack: cogen_ctx_make left the argument in r12
 ** and the entry function in r13. rip is marked undefined so that debuggers
-** and unwinders stop here instead of walking into garbage.
+** and unwinders stop here instead of walking into garbage. The entry
+** function is entered as if called, but by a jump after a null return
+** address: a call would leave an entry on the CPU's return-address
+** predictor that no return ever takes, and the resumer's returns after the
+** context's last switch would each be predicted one frame off.
 */
 	.globl	cogen_ctx_boot
 	.hidden	cogen_ctx_boot
@@ -71,8 +75,8 @@ cogen_ctx_boot:
 	.cfi_startproc
 	.cfi_undefined rip
 	movq	%r12, %rdi
-	callq	*%r13			/* never returns */
-	ud2
+	pushq	$0
+	jmpq	*%r13			/* never returns */
 	.cfi_endproc
 	.size	cogen_ctx_boot, .-cogen_ctx_boot
 
