@@ -29,6 +29,9 @@ void cogen_gen_init (cogen_Gen *g, cogen_State *S, lua_State *co,
   g->S = S;
   g->stacksize = stacksize;
   g->status = GEN_CREATED;
+  /* no other block holds its own address mixed with this constant: the
+  ** binding recognises generators by it (co_testgen) */
+  g->tag = cogen_gen_tag(g);
 }
 
 

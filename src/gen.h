@@ -6,6 +6,8 @@
 #ifndef COGEN_GEN_H
 #define COGEN_GEN_H
 
+#include <stdint.h>
+
 #include "lua.h"
 
 #include "ctx.h"
@@ -46,7 +48,12 @@ enum { OP_SEND, OP_THROW, OP_CLOSE };
 /* what cogen_resume reports */
 enum { RESUME_YIELD, RESUME_RETURN };
 
+/* what g->tag holds: see cogen_gen_init */
+#define cogen_gen_tag(g)  ((uintptr_t)(g) ^ (uintptr_t)(g)->S ^ COGEN_TAG)
+#define COGEN_TAG  ((uintptr_t)0x636f67656e2e6731u)
+
 struct cogen_Gen {
+  uintptr_t tag;       /* cogen_gen_tag(self) */
   lua_State *L;        /* own thread; the userdata's user value anchors it */
   lua_State *yL;       /* thread waiting in a yield: L, or a coroutine that
                           the body resumed */

@@ -50,15 +50,17 @@ static const char state_key = 0;
 
 /*
 ** The generator at idx, or NULL. It runs on every resume, so it asks Lua
-** for no metatable. The debug library can give any userdata the
-** generators' metatable, so the metatable would prove nothing anyway: a
-** block is read only when it has a generator's size, and is one only when
-** it points to this state's data, an address that no other userdata holds.
+** for no metatable: the debug library can give any userdata the
+** generators' metatable, which then proves nothing. A block is read only
+** when it has a generator's size, and is one only when it holds its tag:
+** its own address mixed with its state's and a constant. Only a library
+** that lets Lua write raw bytes into a userdata could forge that, and such
+** a library can crash a process anyway.
 */
 static cogen_Gen *co_testgen (lua_State *L, int idx) {
   cogen_Gen *g = (cogen_Gen *)lua_touserdata(L, idx);
   if (g == NULL || lua_rawlen(L, idx) != sizeof(cogen_Gen) ||
-      g->S != co_state(L))
+      g->tag != cogen_gen_tag(g))
     return NULL;
   return g;
 }
@@ -96,8 +98,7 @@ static size_t co_checksize (lua_State *L, int idx) {
 */
 
 /* the generator running fn(...) with the function and arguments at 1..top */
-static int co_create (lua_State *L, size_t stacksize) {
-  cogen_State *S = co_state(L);
+static int co_create (lua_State *L, cogen_State *S, size_t stacksize) {
   int n = lua_gettop(L);
   cogen_Gen *g;
   lua_State *co;
@@ -115,7 +116,8 @@ static int co_create (lua_State *L, size_t stacksize) {
 
 
 static int co_new (lua_State *L) {
-  return co_create(L, co_state(L)->stacksize);
+  cogen_State *S = co_state(L);
+  return co_create(L, S, S->stacksize);
 }
 
 
@@ -124,7 +126,8 @@ static int co_make (lua_State *L) {
   lua_Integer size = lua_tointeger(L, lua_upvalueindex(4));
   lua_pushvalue(L, lua_upvalueindex(3));
   lua_insert(L, 1);
-  return co_create(L, size > 0 ? (size_t)size : co_state(L)->stacksize);
+  cogen_State *S = co_state(L);
+  return co_create(L, S, size > 0 ? (size_t)size : S->stacksize);
 }
 
 
