@@ -5,6 +5,7 @@
 # make check-asan      the suite with ASan and UBSan (fiber-aware build)
 # make check-valgrind  the suite under Valgrind memcheck
 # make test-fallback   the suite with the portable ucontext switch
+# make test-carved     the suite with stacks carved from regions (Valgrind)
 # make test-aarch64    the suite on AArch64 under qemu-user
 # make check-oom       every allocation and stack mapping failing in turn (ASan)
 # make check-tsan      generators in several OS threads under ThreadSanitizer
@@ -36,7 +37,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 TSAN_FLAGS := -fsanitize=thread
 
 .PHONY: all fixtures deps demo test check-asan check-valgrind \
-        test-fallback test-aarch64 test-lua-releases check-oom check-tsan \
+        test-fallback test-carved test-aarch64 test-lua-releases check-oom \
+        check-tsan \
         fuzz fuzz-asan bench stress clean
 
 all: $(MOD)
@@ -126,6 +128,14 @@ test-fallback:
 	  EXTRA_CFLAGS=-DCOGEN_FALLBACK
 	@scripts/check.sh fallback build-fallback $(BUSTED) $(LUA)
 
+# the suite with guard pages made by mprotect (as before Linux 6.13) and
+# all stacks but the first 4 carved from regions, under Valgrind
+test-carved:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all fixtures OUT=build-carved \
+	  EXTRA_CFLAGS="-DCOGEN_VALGRIND -DCOGEN_GUARD_MPROTECT -DCOGEN_GUARDED_MAX=4"
+	@scripts/check.sh valgrind build-carved $(BUSTED) $(LUA)
+
 # the whole suite on AArch64: cross-built, run by Debian's arm64 lua5.4
 # under qemu-user (scripts/aarch64.sh says what it installs)
 test-aarch64:
@@ -172,8 +182,10 @@ stress:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all OUT=build-mprotect \
 	  EXTRA_CFLAGS=-DCOGEN_GUARD_MPROTECT
+	@$(MAKE) --no-print-directory fixtures
 	@LUA_PATH='lua/?.lua;;' LUA_CPATH='$(OUT)/?.so;;' \
-	  STRESS_MPROTECT_OUT=build-mprotect $(LUA) bench/stress.lua
+	  STRESS_MPROTECT_OUT=build-mprotect STRESS_FIXTURES=$(OUT) \
+	  $(LUA) bench/stress.lua
 
 clean:
 	rm -rf $(OUT) build-*

@@ -8,9 +8,12 @@ process so that a crash is a failure and not the end of the run. Ends with
   memory   under `ulimit -v`, generators (alone, or with Lua strings) are
            made until memory runs out: a Lua error "not enough memory",
            never a crash, and the state works afterwards
-  maps     the same when vm.max_map_count runs out: needs a build whose
-           guard pages split mappings (mprotect, as before Linux 6.13), in
-           the directory STRESS_MPROTECT_OUT; skipped without it
+  maps     with a build whose guard pages split mappings (mprotect, as
+           before Linux 6.13), in the directory STRESS_MPROTECT_OUT
+           (skipped without it): STRESS_LIVE live generators fit under
+           vm.max_map_count; and once the test fixture cfix has taken
+           nearly all mappings, generators are made until a Lua error "not
+           enough memory", never a crash, and the state works afterwards
   churn    millions of short-lived generators (finished, abandoned to the
            collector, or of two stack sizes): RSS and mappings stay flat
 
@@ -31,9 +34,13 @@ if arg[1] == "child" then
   end
 
   if kind == "exhaust" then
-    -- make generators (and, if mixed, Lua strings) until an error
+    -- make generators (and, if mixed, Lua strings) until an error; with
+    -- "maps", once nearly all mappings are taken
     local mixed = arg[3] == "mixed"
     local gens, junk = {}, {}
+    if arg[3] == "maps" then
+      require("cfix").eatmaps(util.max_map_count() - util.maps() - 300)
+    end
     local ok, err = pcall(function()
       for i = 1, 1e9 do
         local g = new(function() yield() end)
@@ -152,10 +159,22 @@ function checks.maps()
   if not dir or dir == "" then
     return report(nil, "maps", "STRESS_MPROTECT_OUT not set (make stress builds it)")
   end
-  local r, e = run("bench/stress.lua", { "child", "exhaust", "plain" },
-                   { env = { LUA_CPATH = dir .. "/?.so;;" } })
-  if not r then return report(false, "maps", e) end
-  report(r.ok == 1 and r.maps >= r.max_map_count - 1000, "maps (mprotect guards)",
+  -- cogen from dir, the fixture cfix from the default build
+  local env = { LUA_CPATH = dir .. "/?.so;" .. (os.getenv("STRESS_FIXTURES") or "build")
+                .. "/?.so;;" }
+  local n = math.tointeger(tonumber(os.getenv("STRESS_LIVE") or "")) or 1000000
+  local name = "maps: live " .. n .. " with mprotect guards"
+  local r, e = run("bench/mem.lua", { "shallow", n, "cycle" }, { env = env })
+  if not r then report(false, name, e)
+  else
+    report(r.ok == 1 and r.made == n and r.maps < r.max_map_count // 2, name,
+           kv(r, { "made", "create_s", "maps", "max_map_count", "maps_after",
+                   "failed_at", "err" }))
+  end
+  name = "maps: run out, mprotect guards"
+  r, e = run("bench/stress.lua", { "child", "exhaust", "maps" }, { env = env })
+  if not r then return report(false, name, e) end
+  report(r.ok == 1 and r.maps >= r.max_map_count - 100, name,
          kv(r, { "made", "maps", "max_map_count", "err" }))
 end
 

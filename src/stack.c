@@ -7,10 +7,22 @@
 ** committed by the kernel on first touch, so a large size costs only
 ** address space. Freed stacks of the pool's size wait in a LIFO for reuse:
 ** mmap and munmap cost microseconds, a reuse costs nothing.
+**
+** Before Linux 6.13 there is no MADV_GUARD_INSTALL, and a guard page made
+** by mprotect splits its mapping in two, while vm.max_map_count (65530 by
+** default) caps the mappings of a process: about 32,700 guarded stacks.
+** So there, only the first GUARDED_MAX stacks alive get a mapping and a
+** guard of their own; the others are carved, without guard pages, from
+** regions of REGION_SLOTS stacks, one mapping each, and a million fit.
+** The trade-off: C code that overflows a carved stack writes into the
+** stack below it instead of faulting. Lua itself stops C recursion well
+** within a stack's size (see lcogen.c), so only C code that recurses on
+** its own can get there.
 */
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS and madvise under -std=c99 */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -36,14 +48,31 @@
 /* the most free stacks kept for reuse; more are unmapped */
 #define POOL_MAX 32
 
+/* stacks with a guard made by mprotect: two mappings each */
+#ifndef COGEN_GUARDED_MAX
+#define COGEN_GUARDED_MAX  8192
+#endif
+#define GUARDED_MAX  ((size_t)COGEN_GUARDED_MAX)
+/* stacks per region, one bit each in a region's mask */
+#define REGION_SLOTS  64
+
 enum { STACK_GUARD_UNKNOWN, STACK_GUARD_MADVISE, STACK_GUARD_MPROTECT };
 
 struct cogen_Stack {
   cogen_Stack *next;   /* link in the pool's free or used list */
   cogen_Stack *prev;   /* link in the used list */
-  size_t size;         /* the whole mapping, guard page included */
+  cogen_Region *region;  /* the region it was carved from, or NULL */
+  size_t size;         /* the whole mapping (or slot), guard page included */
   char *lo;            /* low end of the usable part, above the guard */
   unsigned vgid;       /* Valgrind's id of this stack, in checked builds */
+};
+
+/* a mapping cut into REGION_SLOTS stacks of 'slot' bytes */
+struct cogen_Region {
+  cogen_Region *next, *prev;  /* in the pool's list, while a slot is free */
+  char *base;
+  size_t slot;
+  uint64_t freemask;   /* bit i: slot i is free */
 };
 
 #define HEADER  ((sizeof(cogen_Stack) + 63) & ~(size_t)63)
@@ -53,7 +82,9 @@ void cogen_pool_init (cogen_Pool *p) {
   long page = sysconf(_SC_PAGESIZE);
   p->free = NULL;
   p->used = NULL;
+  p->regions = NULL;
   p->nfree = 0;
+  p->nmapped = 0;
   p->size = 0;
   p->page = page > 0 ? (size_t)page : 4096;
   p->guard = STACK_GUARD_UNKNOWN;
@@ -82,30 +113,19 @@ static int stack_guard (cogen_Pool *p, void *base) {
     }
     if (p->guard == STACK_GUARD_MADVISE)
       return -1;
-    p->guard = STACK_GUARD_MPROTECT;
   }
 #endif
+  p->guard = STACK_GUARD_MPROTECT;
   return mprotect(base, p->page, PROT_NONE);
 }
 
 
-static cogen_Stack *stack_map (cogen_Pool *p, size_t total) {
-  cogen_Stack *s;
-  char *base = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                    -1, 0);
-  if (base == MAP_FAILED)
-    return NULL;
-  if (stack_guard(p, base) != 0) {
-    munmap(base, total);
-    return NULL;
-  }
-#if defined(MADV_NOHUGEPAGE)
-  /* a transparent huge page would commit 2 MiB for a few frames */
-  madvise(base, total, MADV_NOHUGEPAGE);
-#endif
-  s = (cogen_Stack *)(base + total - HEADER);
+/* lay out the stack of 'total' bytes at 'base', its guard page made */
+static cogen_Stack *stack_init (cogen_Pool *p, char *base, size_t total,
+                                cogen_Region *r) {
+  cogen_Stack *s = (cogen_Stack *)(base + total - HEADER);
   s->next = NULL;
+  s->region = r;
   s->size = total;
   s->lo = base + p->page;
   /* Valgrind must know each stack, or every switch looks like a huge
@@ -115,9 +135,98 @@ static cogen_Stack *stack_map (cogen_Pool *p, size_t total) {
 }
 
 
-static void stack_unmap (cogen_Stack *s) {
+static char *stack_mmap (size_t size) {
+  char *base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                    -1, 0);
+  if (base == MAP_FAILED)
+    return NULL;
+#if defined(MADV_NOHUGEPAGE)
+  /* a transparent huge page would commit 2 MiB for a few frames */
+  madvise(base, size, MADV_NOHUGEPAGE);
+#endif
+  return base;
+}
+
+
+/* a free slot of 'total' bytes in a region, mapping a region if needed */
+static cogen_Stack *stack_carve (cogen_Pool *p, size_t total) {
+  cogen_Region *r;
+  int i;
+  for (r = p->regions; r != NULL && r->slot != total; r = r->next) {}
+  if (r == NULL) {
+    if (total > SIZE_MAX / REGION_SLOTS || (r = malloc(sizeof(*r))) == NULL)
+      return NULL;
+    if ((r->base = stack_mmap(REGION_SLOTS * total)) == NULL) {
+      free(r);
+      return NULL;
+    }
+    r->slot = total;
+    r->freemask = ~(uint64_t)0;
+    r->prev = NULL;
+    r->next = p->regions;
+    if (p->regions != NULL)
+      p->regions->prev = r;
+    p->regions = r;
+  }
+  i = __builtin_ctzll(r->freemask);
+  r->freemask &= ~((uint64_t)1 << i);
+  if (r->freemask == 0) {  /* full: out of the list */
+    if (r->prev != NULL) r->prev->next = r->next;
+    else p->regions = r->next;
+    if (r->next != NULL) r->next->prev = r->prev;
+  }
+  return stack_init(p, r->base + (size_t)i * total, total, r);
+}
+
+
+static void stack_uncarve (cogen_Pool *p, cogen_Stack *s) {
+  cogen_Region *r = s->region;
+  char *base = (char *)s + HEADER - s->size;
+  int i = (int)((size_t)(base - r->base) / r->slot);
+  if (r->freemask == 0) {  /* was full: back in the list */
+    r->prev = NULL;
+    r->next = p->regions;
+    if (p->regions != NULL)
+      p->regions->prev = r;
+    p->regions = r;
+  }
+  r->freemask |= (uint64_t)1 << i;
+  if (r->freemask == ~(uint64_t)0) {  /* all free: the region goes */
+    if (r->prev != NULL) r->prev->next = r->next;
+    else p->regions = r->next;
+    if (r->next != NULL) r->next->prev = r->prev;
+    munmap(r->base, REGION_SLOTS * r->slot);
+    free(r);
+  }
+  else  /* its pages go back to the kernel, as an unmapping would do */
+    madvise(base, r->slot, MADV_DONTNEED);
+}
+
+
+static cogen_Stack *stack_map (cogen_Pool *p, size_t total) {
+  char *base;
+  if (p->guard == STACK_GUARD_MPROTECT && p->nmapped >= GUARDED_MAX)
+    return stack_carve(p, total);
+  if ((base = stack_mmap(total)) == NULL)
+    return NULL;
+  if (stack_guard(p, base) != 0) {
+    munmap(base, total);
+    return NULL;
+  }
+  p->nmapped++;
+  return stack_init(p, base, total, NULL);
+}
+
+
+static void stack_unmap (cogen_Pool *p, cogen_Stack *s) {
   VALGRIND_STACK_DEREGISTER(s->vgid);
-  munmap((char *)s + HEADER - s->size, s->size);
+  if (s->region != NULL)
+    stack_uncarve(p, s);
+  else {
+    p->nmapped--;
+    munmap((char *)s + HEADER - s->size, s->size);
+  }
 }
 
 
@@ -149,7 +258,7 @@ void cogen_stack_put (cogen_Pool *p, cogen_Stack *s) {
     s->next->prev = s->prev;
   if (p->closed || p->nfree >= POOL_MAX ||
       (p->nfree > 0 && s->size != p->size)) {
-    stack_unmap(s);
+    stack_unmap(p, s);
     return;
   }
   p->size = s->size;
@@ -163,7 +272,7 @@ static void stack_drain (cogen_Pool *p) {
   while (p->free != NULL) {
     cogen_Stack *s = p->free;
     p->free = s->next;
-    stack_unmap(s);
+    stack_unmap(p, s);
   }
   p->nfree = 0;
 }
@@ -179,7 +288,7 @@ void cogen_pool_close (cogen_Pool *p) {
   while (p->used != NULL) {
     cogen_Stack *s = p->used;
     p->used = s->next;
-    stack_unmap(s);
+    stack_unmap(p, s);
   }
   p->closed = 1;
 }

@@ -1,7 +1,8 @@
 /*
 ** stack.h: native stacks for generators, and a pool of free ones.
 ** Knows nothing of Lua or generators: it hands out page-aligned memory with
-** a guard page below it, and takes it back.
+** a guard page below it (but see stack.c for kernels before 6.13), and
+** takes it back.
 */
 #ifndef COGEN_STACK_H
 #define COGEN_STACK_H
@@ -11,11 +12,14 @@
 #include "ctx.h"
 
 typedef struct cogen_Stack cogen_Stack;
+typedef struct cogen_Region cogen_Region;
 
 typedef struct cogen_Pool {
   cogen_Stack *free;   /* stacks ready for reuse, all of size 'size' */
   cogen_Stack *used;   /* stacks that generators hold */
+  cogen_Region *regions;  /* regions with a free slot: see stack.c */
   size_t nfree;
+  size_t nmapped;      /* stacks with a mapping of their own */
   size_t size;         /* mapping size of the pooled stacks */
   size_t page;
   int guard;           /* how guard pages are made: STACK_GUARD_* */
