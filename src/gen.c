@@ -166,20 +166,22 @@ int cogen_isrunning (cogen_Gen *g) {
 #define GUARDS_MAX  256  /* free guards kept per state */
 
 /*
+** Whether the pool's thread holds guards only. The debug library reaches
+** it; coroutine.resume of it fails (a guard cannot be called) and leaves
+** its arguments there, and the thread dead: then no guard is pooled again.
+** coroutine.close of it only empties it.
+*/
+#define gen_guard_pooling(pool)  (lua_status(pool) == LUA_OK)
+
+/*
 ** Push a guard on the thread of g, created on L if none is free (only
 ** then can a memory error, or a finalizer, happen here).
 */
 static void gen_guard_take (lua_State *L, cogen_Gen *g) {
   lua_State *pool = g->S->guards;
-  if (lua_gettop(pool) > 0) {
-    /* the debug library reaches the pool's thread, and a failed
-    ** coroutine.resume of it leaves its arguments there: a guard is a
-    ** 1-byte userdata, and whatever else is found, all of it goes */
-    if (lua_touserdata(pool, -1) != NULL && lua_rawlen(pool, -1) == 1) {
-      lua_xmove(pool, g->L, 1);
-      return;
-    }
-    lua_settop(pool, 0);
+  if (gen_guard_pooling(pool) && lua_gettop(pool) > 0) {
+    lua_xmove(pool, g->L, 1);
+    return;
   }
   *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
   lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
@@ -205,9 +207,10 @@ static void gen_guard_put (lua_State *L, cogen_Gen *g) {
   ** marked for finalization already: its generator was garbage, and a
   ** finalizer resurrected and finished it; reused, it would be finalized
   ** for the wrong generator, or never again */
-  if (lua_gettop(g->S->guards) < GUARDS_MAX &&
+  int top = lua_gettop(g->S->guards);
+  if (top < GUARDS_MAX && gen_guard_pooling(g->S->guards) &&
       !*(unsigned char *)g->guard && lua_gc(L, LUA_GCISRUNNING) == 1 &&
-      lua_checkstack(g->S->guards, 1)) {
+      (top < LUA_MINSTACK - 1 || lua_checkstack(g->S->guards, 1))) {
     lua_pushvalue(co, 2);
     lua_xmove(co, g->S->guards, 1);
   }
@@ -302,11 +305,12 @@ void cogen_start (lua_State *L, cogen_Gen *g) {
   if (!lua_checkstack(co, 2))
     luaL_error(L, "stack overflow");
   gen_guard_take(L, g);
-  /* only the debug library can change a thread that never ran; and a
-  ** finalizer run by the allocation of a guard could have started g */
+  /* a finalizer run by the allocation of a guard could have started g;
+  ** and the debug library can hand g's thread to coroutine.resume or
+  ** coroutine.close. Those leave it dead, suspended, or with fewer values
+  ** than the layout: slots 1 and 2 are below any function they call */
   if (g->status != GEN_CREATED || lua_status(co) != LUA_OK ||
-      lua_gettop(co) < 3 || lua_touserdata(co, 1) != (void *)g ||
-      !lua_isnil(co, 2)) {
+      lua_gettop(co) < 4) {
     lua_pop(co, 1);  /* the guard, never bound, is left to the collector */
     luaL_error(L, "generator's thread was changed from outside");
   }
