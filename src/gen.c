@@ -156,10 +156,10 @@ int cogen_isrunning (cogen_Gen *g) {
 ** C frames), so only it needs closing when it becomes garbage. Instead of
 ** a __gc on every generator (it made creation three times slower), each
 ** started generator gets a guard: a small userdata with a __gc, whose user
-** value is the generator, kept in gen_body's frame. When both become
-** garbage, the guard's finalizer closes the generator. When the body ends
-** the guard is unbound and kept for the next generator, so short-lived
-** generators cost the collector nothing.
+** value is the generator, kept on the generator's thread below the body.
+** When both become garbage, the guard's finalizer closes the generator.
+** When the body ends the guard is unbound and kept for the next generator,
+** so short-lived generators cost the collector nothing.
 ** -------------------------------------------------------
 */
 
