@@ -74,13 +74,8 @@ COGEN_HIDDEN void cogen_ctx_make (ctx *c, void *lo, size_t size,
 */
 #if CTX_ASM && !CTX_CHECKED
 COGEN_HIDDEN void cogen_ctx_swap (void **save, void *load);
-#if defined(__x86_64__)
 #define cogen_ctx_switch(from, to)  ctx_jump(&(from)->sp, (to)->sp)
 #define cogen_ctx_exit(from, to)    ctx_jump(&(from)->sp, (to)->sp)
-#else
-#define cogen_ctx_switch(from, to)  cogen_ctx_swap(&(from)->sp, (to)->sp)
-#define cogen_ctx_exit(from, to)    cogen_ctx_swap(&(from)->sp, (to)->sp)
-#endif
 #else
 COGEN_HIDDEN void cogen_ctx_switch (ctx *from, ctx *to);
 COGEN_HIDDEN void cogen_ctx_exit (ctx *from, ctx *to);
@@ -122,6 +117,32 @@ static inline void ctx_jump (void **save, void *load) {
       "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
       "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)"
       CTX_AVX512_CLOBBERS);
+}
+
+#elif CTX_ASM && !CTX_CHECKED  /* __aarch64__ */
+/*
+** The same on AArch64: the link register is set by hand and the swap
+** entered by a plain branch, which leaves the return predictor alone (bl
+** would push on it). AAPCS64 lets a call clobber x0-x18, x30, and all of
+** v0-v31 but the low halves of v8-v15, which the swap keeps: clobbering
+** v8-v15 whole makes the compiler keep their low halves itself, which
+** costs little and does not depend on that.
+*/
+static inline void ctx_jump (void **save, void *load) {
+  register void **x0 __asm__("x0") = save;
+  register void *x1 __asm__("x1") = load;
+  __asm__ volatile (
+    "adr x30, 1f\n\t"
+    "b cogen_ctx_swap\n"
+    "1:"
+    : "+r" (x0), "+r" (x1)
+    :
+    : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+      "x13", "x14", "x15", "x16", "x17", "x18", "x30", "cc", "memory",
+      "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+      "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+      "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+      "v31");
 }
 #endif
 

@@ -45,7 +45,9 @@ cogen_ctx_swap:
 	ldr	x9, [sp, #160]
 	msr	fpcr, x9
 	add	sp, sp, #176
-	ret				/* to x30 of the other context */
+	/* to x30 of the other context, by a plain branch: ctx_jump (ctx.h)
+	** enters with one, so the return predictor holds nothing for us */
+	br	x30
 	.size	cogen_ctx_swap, .-cogen_ctx_swap
 
 /* First code on a new stack: argument in x19, entry function in x20. */
@@ -57,9 +59,9 @@ cogen_ctx_boot:
 	.cfi_startproc
 	.cfi_undefined x30
 	mov	x29, #0
-	mov	x0, x19
-	blr	x20			/* never returns */
-	brk	#0
+	mov	x30, #0			/* entered as if called, but by a branch: */
+	mov	x0, x19			/* no return predictor entry is left */
+	br	x20			/* never returns */
 	.cfi_endproc
 	.size	cogen_ctx_boot, .-cogen_ctx_boot
 
