@@ -273,6 +273,48 @@ describe("cogen, on cases the fuzzer found", function()
     assert.is_true(ok)
   end)
 
+  it("does not reuse the guard of a generator that Lua code finished while its finalizer waited", function()
+    -- The collector schedules the guard's finalizer with many others (run
+    -- a few per step); a weak-keyed table still hands out its generator,
+    -- which Lua code runs to its end in between; a new generator must not
+    -- get that guard, or the finalizer would close it.
+    local out, ok = run_child [[
+      local cogen = require "cogen"
+      collectgarbage("incremental")
+      collectgarbage("stop")
+      local weak = setmetatable({}, {__mode = "k"})
+      do
+        local g = cogen.new(function() cogen.yield(1) cogen.yield(2) end)
+        g()
+        weak[g] = true
+      end
+      local finalizing = false
+      for _ = 1, 5000 do setmetatable({}, {__gc = function() finalizing = true end}) end
+      collectgarbage("restart")
+      local h, got
+      for _ = 1, 100000 do
+        for _ = 1, 20 do local _ = {} end
+        if finalizing and not h then
+          for g in pairs(weak) do
+            if g:status() == "suspended" then
+              for _ in g do end
+              h = cogen.new(function()
+                got = select(2, pcall(cogen.yield, "h"))
+                cogen.yield("after")
+              end)
+              print("started in between", h())
+            end
+          end
+        end
+        if h and not next(weak) then break end
+      end
+      collectgarbage()
+      print(h and h:status(), got, h and h:next())
+    ]]
+    assert.equal("started in between\th\nsuspended\tnil\tafter\n", out)
+    assert.is_true(ok)
+  end)
+
   it("does not reuse the guard of a generator that a finalizer finished", function()
     local out, ok = run_child [[
       local cogen = require "cogen"

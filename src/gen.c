@@ -166,12 +166,33 @@ int cogen_isrunning (cogen_Gen *g) {
 #define GUARDS_MAX  256  /* free guards kept per state */
 
 /*
-** Whether the pool's thread holds guards only. The debug library reaches
-** it; coroutine.resume of it fails (a guard cannot be called) and leaves
-** its arguments there, and the thread dead: then no guard is pooled again.
-** coroutine.close of it only empties it.
+** The pool's thread, S->guards, holds at index 1 a table whose weak values
+** are the guards alive, keyed by address, then the free guards. The
+** collector empties a weak value when it schedules the value's finalizer,
+** before running it: a guard missing from the table was (or is about to
+** be) finalized for its generator, and must not serve another. Neither
+** the collector's state nor a flag set by the finalizer can tell that: a
+** weak-keyed table can hand the generator of a scheduled guard to Lua
+** code, which may run it to its end before the finalizer runs.
+**
+** The debug library reaches the pool's thread: coroutine.resume of it
+** fails (a guard cannot be called), leaving it dead with the arguments on
+** it, and coroutine.close of it empties it. Either way no guard is pooled
+** again.
 */
-#define gen_guard_pooling(pool)  (lua_status(pool) == LUA_OK)
+#define gen_guard_pooling(pool)  \
+  (lua_status(pool) == LUA_OK && lua_gettop(pool) >= 1)
+
+
+/* whether the guard p is in the table of guards alive */
+static int gen_guard_alive (lua_State *pool, void *p) {
+  int alive;
+  lua_rawgetp(pool, 1, p);
+  alive = (lua_touserdata(pool, -1) == p);
+  lua_pop(pool, 1);
+  return alive;
+}
+
 
 /*
 ** Push a guard on the thread of g, created on L if none is free (only
@@ -179,40 +200,41 @@ int cogen_isrunning (cogen_Gen *g) {
 */
 static void gen_guard_take (lua_State *L, cogen_Gen *g) {
   lua_State *pool = g->S->guards;
-  if (gen_guard_pooling(pool) && lua_gettop(pool) > 0) {
+  void *p;
+  if (gen_guard_pooling(pool) && lua_gettop(pool) > 1) {
     lua_xmove(pool, g->L, 1);
     return;
   }
-  *(unsigned char *)lua_newuserdatauv(L, 1, 1) = 0;  /* not spent */
+  p = lua_newuserdatauv(L, 1, 1);
   lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
   lua_setmetatable(L, -2);
+  if (gen_guard_pooling(pool)) {  /* register it among the guards alive */
+    lua_pushvalue(pool, 1);
+    lua_xmove(pool, L, 1);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, p);
+    lua_pop(L, 1);
+  }
   lua_xmove(L, g->L, 1);
 }
 
 
-/*
-** Unbind the guard of g, at index 2 of g's thread, and keep it for later.
-** Lua runs a finalizer once per object, so a spent guard (its finalizer
-** closed this generator) is left to the collector.
-*/
-static void gen_guard_put (lua_State *L, cogen_Gen *g) {
-  lua_State *co = g->L;
+/* Unbind the guard of g, at index 2 of g's thread, and keep it for later. */
+static void gen_guard_put (cogen_Gen *g) {
+  lua_State *co = g->L, *pool = g->S->guards;
+  int top;
   /* no Lua code reaches the slot, not even through the debug library;
   ** C code given the thread could have changed it */
   if (lua_touserdata(co, 2) != g->guard)
     return;
   lua_pushnil(co);
   lua_setiuservalue(co, 2, 1);
-  /* while finalizers run (the collector is stopped), this guard may be
-  ** marked for finalization already: its generator was garbage, and a
-  ** finalizer resurrected and finished it; reused, it would be finalized
-  ** for the wrong generator, or never again */
-  int top = lua_gettop(g->S->guards);
-  if (top < GUARDS_MAX && gen_guard_pooling(g->S->guards) &&
-      !*(unsigned char *)g->guard && lua_gc(L, LUA_GCISRUNNING) == 1 &&
-      (top < LUA_MINSTACK - 1 || lua_checkstack(g->S->guards, 1))) {
+  top = lua_gettop(pool);
+  if (gen_guard_pooling(pool) && top <= GUARDS_MAX &&
+      (top < LUA_MINSTACK - 2 || lua_checkstack(pool, 2)) &&
+      gen_guard_alive(pool, g->guard)) {
     lua_pushvalue(co, 2);
-    lua_xmove(co, g->S->guards, 1);
+    lua_xmove(co, pool, 1);
   }
 }
 
@@ -403,7 +425,7 @@ static int gen_collect (lua_State *L, cogen_Gen *g) {
     luaL_error(L, "too many results to resume");
   }
   lua_xmove(g->L, L, n);
-  gen_guard_put(L, g);
+  gen_guard_put(g);
   cogen_release(g);
   /* PEP 479: a StopIteration escaping a body would end loops silently */
   if (g->exit == EXIT_ERROR &&

@@ -259,7 +259,6 @@ static int guard_gc (lua_State *L) {
                 lua_rawequal(L, -1, -2);
   if (!isguard)  /* called by hand, through the debug library */
     return 0;
-  *(unsigned char *)lua_touserdata(L, 1) = 1;  /* spent: see gen_guard_put */
   lua_getiuservalue(L, 1, 1);
   lua_replace(L, 1);
   g = co_testgen(L, 1);
@@ -458,6 +457,12 @@ static void state_push (lua_State *L) {
   cogen_pool_init(&S->pool);
   S->guards = lua_newthread(L);
   lua_setiuservalue(L, -2, UV_GUARDS);
+  lua_createtable(L, 0, 0);  /* the guards alive: see gen.c */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_xmove(L, S->guards, 1);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, state_gc);
   lua_setfield(L, -2, "__gc");
