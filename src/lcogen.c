@@ -123,10 +123,10 @@ static int co_new (lua_State *L) {
 
 /* a generator function: its upvalue 3 is the body, 4 the stack size */
 static int co_make (lua_State *L) {
+  cogen_State *S = co_state(L);
   lua_Integer size = lua_tointeger(L, lua_upvalueindex(4));
   lua_pushvalue(L, lua_upvalueindex(3));
   lua_insert(L, 1);
-  cogen_State *S = co_state(L);
   return co_create(L, S, size > 0 ? (size_t)size : S->stacksize);
 }
 
