@@ -13,7 +13,8 @@
 ** default) caps the mappings of a process: about 32,700 guarded stacks.
 ** So there, only the first GUARDED_MAX stacks alive get a mapping and a
 ** guard of their own; the others are carved, without guard pages, from
-** regions of REGION_SLOTS stacks, one mapping each, and a million fit.
+** regions of up to REGION_SLOTS stacks (REGION_BYTES of address space),
+** one mapping each, and a million fit.
 ** The trade-off: C code that overflows a carved stack writes into the
 ** stack below it instead of faulting. Lua itself stops C recursion well
 ** within a stack's size (see lcogen.c), so only C code that recurses on
@@ -53,8 +54,10 @@
 #define COGEN_GUARDED_MAX  8192
 #endif
 #define GUARDED_MAX  ((size_t)COGEN_GUARDED_MAX)
-/* stacks per region, one bit each in a region's mask */
+/* stacks per region, one bit each in a region's mask, and fewer when
+** they are large: a region is one reservation of address space */
 #define REGION_SLOTS  64
+#define REGION_BYTES  ((size_t)64 * 1024 * 1024)
 
 enum { STACK_GUARD_UNKNOWN, STACK_GUARD_MADVISE, STACK_GUARD_MPROTECT };
 
@@ -67,12 +70,13 @@ struct cogen_Stack {
   unsigned vgid;       /* Valgrind's id of this stack, in checked builds */
 };
 
-/* a mapping cut into REGION_SLOTS stacks of 'slot' bytes */
+/* a mapping cut into stacks of 'slot' bytes */
 struct cogen_Region {
   cogen_Region *next, *prev;  /* in the pool's list, while a slot is free */
   char *base;
   size_t slot;
   uint64_t freemask;   /* bit i: slot i is free */
+  uint64_t allmask;    /* a bit for each slot */
 };
 
 #define HEADER  ((sizeof(cogen_Stack) + 63) & ~(size_t)63)
@@ -155,14 +159,18 @@ static cogen_Stack *stack_carve (cogen_Pool *p, size_t total) {
   int i;
   for (r = p->regions; r != NULL && r->slot != total; r = r->next) {}
   if (r == NULL) {
-    if (total > SIZE_MAX / REGION_SLOTS || (r = malloc(sizeof(*r))) == NULL)
+    size_t n = REGION_BYTES / total;
+    n = (n < 1) ? 1 : (n > REGION_SLOTS) ? REGION_SLOTS : n;
+    if ((r = malloc(sizeof(*r))) == NULL)
       return NULL;
-    if ((r->base = stack_mmap(REGION_SLOTS * total)) == NULL) {
+    if ((r->base = stack_mmap(n * total)) == NULL) {
       free(r);
       return NULL;
     }
     r->slot = total;
-    r->freemask = ~(uint64_t)0;
+    r->allmask = (n == REGION_SLOTS) ? ~(uint64_t)0
+                                     : ((uint64_t)1 << n) - 1;
+    r->freemask = r->allmask;
     r->prev = NULL;
     r->next = p->regions;
     if (p->regions != NULL)
@@ -192,11 +200,11 @@ static void stack_uncarve (cogen_Pool *p, cogen_Stack *s) {
     p->regions = r;
   }
   r->freemask |= (uint64_t)1 << i;
-  if (r->freemask == ~(uint64_t)0) {  /* all free: the region goes */
+  if (r->freemask == r->allmask) {  /* all free: the region goes */
     if (r->prev != NULL) r->prev->next = r->next;
     else p->regions = r->next;
     if (r->next != NULL) r->next->prev = r->prev;
-    munmap(r->base, REGION_SLOTS * r->slot);
+    munmap(r->base, (size_t)__builtin_popcountll(r->allmask) * r->slot);
     free(r);
   }
   else  /* its pages go back to the kernel, as an unmapping would do */
