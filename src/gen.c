@@ -195,14 +195,14 @@ static int gen_guard_alive (lua_State *pool, void *p) {
 
 
 /*
-** Push a guard on the thread of g, created on L if none is free (only
-** then can a memory error, or a finalizer, happen here).
+** Push a guard on L, a new one if none is free (only then can a memory
+** error, or a finalizer, happen here).
 */
-static void gen_guard_take (lua_State *L, cogen_Gen *g) {
-  lua_State *pool = g->S->guards;
+static void gen_guard_take (lua_State *L, cogen_State *S) {
+  lua_State *pool = S->guards;
   void *p;
   if (gen_guard_pooling(pool) && lua_gettop(pool) > 1) {
-    lua_xmove(pool, g->L, 1);
+    lua_xmove(pool, L, 1);
     return;
   }
   p = lua_newuserdatauv(L, 1, 1);
@@ -215,7 +215,6 @@ static void gen_guard_take (lua_State *L, cogen_Gen *g) {
     lua_rawsetp(L, -2, p);
     lua_pop(L, 1);
   }
-  lua_xmove(L, g->L, 1);
 }
 
 
@@ -324,25 +323,27 @@ void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
 void cogen_start (lua_State *L, cogen_Gen *g) {
   lua_State *co = g->L;
   cogen_Stack *s;
-  if (!lua_checkstack(co, 2))
+  if (!lua_checkstack(L, 3))
     luaL_error(L, "stack overflow");
-  gen_guard_take(L, g);
+  gen_guard_take(L, g->S);
   /* a finalizer run by the allocation of a guard could have started g;
   ** and the debug library can hand g's thread to coroutine.resume or
   ** coroutine.close. Those leave it dead, suspended, or with fewer values
   ** than the layout: slots 1 and 2 are below any function they call */
   if (g->status != GEN_CREATED || lua_status(co) != LUA_OK ||
-      lua_gettop(co) < 4) {
-    lua_pop(co, 1);  /* the guard, never bound, is left to the collector */
+      lua_gettop(co) < 3) {
+    lua_pop(L, 1);  /* the guard, never bound, is left to the collector */
     luaL_error(L, "generator's thread was changed from outside");
   }
-  s = cogen_stack_get(&g->S->pool, g->stacksize);
+  s = lua_checkstack(co, 2) ? cogen_stack_get(&g->S->pool, g->stacksize)
+                            : NULL;
   if (s == NULL) {
-    lua_pop(co, 1);
+    lua_pop(L, 1);
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
-  g->guard = lua_touserdata(co, -1);
+  g->guard = lua_touserdata(L, -1);
+  lua_xmove(L, co, 1);
   lua_pushvalue(co, 1);  /* bind the guard to the generator */
   lua_setiuservalue(co, -2, 1);
   lua_replace(co, 2);
