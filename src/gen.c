@@ -13,6 +13,7 @@
 ** chain, whose yields return straight to the resumer. When it finishes,
 ** the resume loop hands its outcome to the generator one level up.
 */
+#include <limits.h>
 #include <string.h>
 
 #include "lua.h"
@@ -167,54 +168,90 @@ int cogen_isrunning (cogen_Gen *g) {
 
 /*
 ** The pool's thread, S->guards, holds at index 1 a table whose weak values
-** are the guards alive, keyed by address, then the free guards. The
-** collector empties a weak value when it schedules the value's finalizer,
-** before running it: a guard missing from the table was (or is about to
-** be) finalized for its generator, and must not serve another. Neither
-** the collector's state nor a flag set by the finalizer can tell that: a
-** weak-keyed table can hand the generator of a scheduled guard to Lua
-** code, which may run it to its end before the finalizer runs.
+** are the guards alive, each at its own index (the guard's payload), at
+** index 2 the indexes that finalized guards left free, then the free
+** guards. The collector empties a weak value when it schedules the
+** value's finalizer, before running it: a guard missing from the table
+** was (or is about to be) finalized for its generator, and must not serve
+** another. Neither the collector's state nor a flag set by the finalizer
+** can tell that: a weak-keyed table can hand the generator of a scheduled
+** guard to Lua code, which may run it to its end before the finalizer
+** runs. Integer indexes keep the check a read of an array.
 **
 ** The debug library reaches the pool's thread: coroutine.resume of it
 ** fails (a guard cannot be called), leaving it dead with the arguments on
 ** it, and coroutine.close of it empties it. Either way no guard is pooled
 ** again.
 */
+#define POOL_ALIVE  1
+#define POOL_FREEIDS  2
 #define gen_guard_pooling(pool)  \
-  (lua_status(pool) == LUA_OK && lua_gettop(pool) >= 1)
+  (lua_status(pool) == LUA_OK && lua_gettop(pool) >= POOL_FREEIDS)
 
 
 /* whether the guard p is in the table of guards alive */
-static int gen_guard_alive (lua_State *pool, void *p) {
+static int gen_guard_alive (lua_State *pool, int *p) {
   int alive;
-  lua_rawgetp(pool, 1, p);
-  alive = (lua_touserdata(pool, -1) == p);
+  lua_rawgeti(pool, POOL_ALIVE, *p);
+  alive = (lua_touserdata(pool, -1) == (void *)p);
   lua_pop(pool, 1);
   return alive;
 }
 
 
-/*
-** Push a guard on L, a new one if none is free (only then can a memory
-** error, or a finalizer, happen here).
-*/
-static void gen_guard_take (lua_State *L, cogen_State *S) {
+/* give the new guard on top of L an index in the table of guards alive */
+static void gen_guard_register (lua_State *L, cogen_State *S) {
   lua_State *pool = S->guards;
-  void *p;
-  if (gen_guard_pooling(pool) && lua_gettop(pool) > 1) {
-    lua_xmove(pool, L, 1);
-    return;
+  int *p = (int *)lua_touserdata(L, -1);
+  lua_Integer n;
+  lua_pushvalue(pool, POOL_ALIVE);
+  lua_pushvalue(pool, POOL_FREEIDS);
+  lua_xmove(pool, L, 2);
+  n = (lua_Integer)lua_rawlen(L, -1);
+  if (n > 0) {  /* a free index */
+    lua_rawgeti(L, -1, n);
+    *p = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, n);
   }
-  p = lua_newuserdatauv(L, 1, 1);
+  else if (S->nguardids < INT_MAX)
+    *p = ++S->nguardids;
+  if (*p > 0) {
+    lua_pushvalue(L, -3);
+    lua_rawseti(L, -3, *p);  /* may raise: the guard stays unregistered */
+  }
+  lua_pop(L, 2);
+}
+
+
+/* A guard's finalizer ran: its index may serve a new guard. */
+void cogen_guard_free (lua_State *L, cogen_State *S, int *p) {
+  lua_State *pool = S->guards;
+  if (*p <= 0 || S->pool.closed || !gen_guard_pooling(pool))
+    return;
+  lua_pushvalue(pool, POOL_FREEIDS);
+  lua_xmove(pool, L, 1);
+  lua_pushinteger(L, *p);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+  *p = 0;
+}
+
+
+/* whether a free guard waits in the pool */
+#define gen_guard_free(pool)  \
+  (gen_guard_pooling(pool) && lua_gettop(pool) > POOL_FREEIDS)
+
+
+/* Push a new guard on L (a memory error, or a finalizer, may happen). */
+static void gen_guard_new (lua_State *L, cogen_State *S) {
+  lua_State *pool = S->guards;
+  *(int *)lua_newuserdatauv(L, sizeof(int), 1) = 0;  /* no index yet */
   lua_getiuservalue(L, COGEN_STATEIDX, UV_GUARDMT);
   lua_setmetatable(L, -2);
-  if (gen_guard_pooling(pool)) {  /* register it among the guards alive */
-    lua_pushvalue(pool, 1);
-    lua_xmove(pool, L, 1);
-    lua_pushvalue(L, -2);
-    lua_rawsetp(L, -2, p);
-    lua_pop(L, 1);
-  }
+  if (gen_guard_pooling(pool))
+    gen_guard_register(L, S);
 }
 
 
@@ -229,9 +266,9 @@ static void gen_guard_put (cogen_Gen *g) {
   lua_pushnil(co);
   lua_setiuservalue(co, 2, 1);
   top = lua_gettop(pool);
-  if (gen_guard_pooling(pool) && top <= GUARDS_MAX &&
+  if (gen_guard_pooling(pool) && top < GUARDS_MAX + POOL_FREEIDS &&
       (top < LUA_MINSTACK - 2 || lua_checkstack(pool, 2)) &&
-      gen_guard_alive(pool, g->guard)) {
+      gen_guard_alive(pool, (int *)g->guard)) {
     lua_pushvalue(co, 2);
     lua_xmove(co, pool, 1);
   }
@@ -307,10 +344,12 @@ static cogen_Gen *gen_closinglevel (cogen_Gen *root) {
 ** Lay out a new generator's thread as gen_main will use it: the generator,
 ** a slot for its guard, then the body and its arguments: the n values on
 ** top of L, with the generator below them. Pops them all but the generator.
+** Two slots more stay free for cogen_start: the collector keeps a thread's
+** room up to the top its frame was given.
 */
 void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
   lua_State *co = g->L;
-  if (!lua_checkstack(co, n + 3))
+  if (!lua_checkstack(co, n + 4))
     luaL_error(L, "too many arguments");
   lua_pushvalue(L, -(n + 1));
   lua_xmove(L, co, 1);
@@ -319,31 +358,34 @@ void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
 }
 
 
-/* Before the first switch of g, which is new: a guard and a native stack. */
+/*
+** Before the first switch of g, which is new: a guard and a native stack.
+** L has room for 3 more values.
+*/
 void cogen_start (lua_State *L, cogen_Gen *g) {
-  lua_State *co = g->L;
+  lua_State *co = g->L, *pool = g->S->guards;
   cogen_Stack *s;
-  if (!lua_checkstack(L, 3))
-    luaL_error(L, "stack overflow");
-  gen_guard_take(L, g->S);
+  int fresh = !gen_guard_free(pool);
+  if (fresh)  /* a new guard waits on L */
+    gen_guard_new(L, g->S);
   /* a finalizer run by the allocation of a guard could have started g;
   ** and the debug library can hand g's thread to coroutine.resume or
-  ** coroutine.close. Those leave it dead, suspended, or with fewer values
-  ** than the layout: slots 1 and 2 are below any function they call */
+  ** coroutine.close. Those leave it dead, suspended, or with no more
+  ** values than the layout (so the room it left is there): slots 1 and 2
+  ** are below any function they call */
   if (g->status != GEN_CREATED || lua_status(co) != LUA_OK ||
       lua_gettop(co) < 3) {
-    lua_pop(L, 1);  /* the guard, never bound, is left to the collector */
+    lua_pop(L, fresh);  /* a new guard, never bound, goes to the collector */
     luaL_error(L, "generator's thread was changed from outside");
   }
-  s = lua_checkstack(co, 2) ? cogen_stack_get(&g->S->pool, g->stacksize)
-                            : NULL;
+  s = cogen_stack_get(&g->S->pool, g->stacksize);
   if (s == NULL) {
-    lua_pop(L, 1);
+    lua_pop(L, fresh);
     lua_pushliteral(L, "not enough memory");
     lua_error(L);
   }
-  g->guard = lua_touserdata(L, -1);
-  lua_xmove(L, co, 1);
+  lua_xmove(fresh ? L : pool, co, 1);
+  g->guard = lua_touserdata(co, -1);
   lua_pushvalue(co, 1);  /* bind the guard to the generator */
   lua_setiuservalue(co, -2, 1);
   lua_replace(co, 2);
@@ -385,6 +427,8 @@ static int gen_step (lua_State *L, cogen_Gen *root, cogen_Gen *g, int op,
       if (op == OP_SEND) {
         if (n > 0 && !lua_isnil(L, -n))
           luaL_error(L, "can't send non-nil value to a just-started generator");
+        if (!lua_checkstack(L, 3))
+          luaL_error(L, "stack overflow");
         cogen_start(L, g);
         lua_pop(L, n);
         g->throwing = 0;

@@ -23,6 +23,7 @@ typedef struct cogen_State {
   cogen_Gen *current;   /* innermost running generator, NULL outside all */
   size_t stacksize;     /* default native stack size of new generators */
   lua_State *guards;    /* the free guards are on this thread's stack */
+  int nguardids;        /* indexes given to guards so far: see gen.c */
   unsigned long long chains;  /* changes when any delegation link does: 64 bits never wrap */
   cogen_Pool pool;
 } cogen_State;
@@ -98,6 +99,7 @@ COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
 COGEN_HIDDEN int cogen_isrunning (cogen_Gen *g);
 COGEN_HIDDEN void cogen_pushgen (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN void cogen_release (cogen_Gen *g);
+COGEN_HIDDEN void cogen_guard_free (lua_State *L, cogen_State *S, int *p);
 
 
 /*
@@ -173,7 +175,8 @@ COGEN_INLINE int cogen_send (lua_State *L, cogen_Gen *g, int n, int *nres) {
     }
   }
   else if (g->status == GEN_CREATED && n == 0 && !g->S->pool.closed)
-    cogen_start(L, g);
+    cogen_start(L, g);  /* L holds the arguments of a C function Lua
+                           called: LUA_MINSTACK slots are free */
   else
     return cogen_resume(L, g, OP_SEND, n, nres);
   g->n = n;

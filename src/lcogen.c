@@ -259,24 +259,26 @@ static int guard_gc (lua_State *L) {
                 lua_rawequal(L, -1, -2);
   if (!isguard)  /* called by hand, through the debug library */
     return 0;
-  lua_getiuservalue(L, 1, 1);
-  lua_replace(L, 1);
-  g = co_testgen(L, 1);
-  if (g == NULL || g->status != GEN_SUSPENDED || cogen_isrunning(g))
-    return 0;
-  g->collecting = 1;
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_pushvalue(L, lua_upvalueindex(2));
-  lua_pushcclosure(L, gen_gcclose, 2);
-  lua_pushvalue(L, 1);
-  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-    lua_pushcfunction(L, gen_gcwarn);
-    lua_insert(L, -2);
-    lua_pushfstring(L, "cogen.generator: %p", (void *)g);
-    lua_insert(L, -2);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK)  /* the error's __tostring failed */
-      lua_warning(L, "cogen: error closing a generator while collecting it", 0);
+  lua_settop(L, 1);
+  lua_getiuservalue(L, 1, 1);  /* 2: its generator, while bound */
+  g = co_testgen(L, 2);
+  if (g != NULL && g->status == GEN_SUSPENDED && !cogen_isrunning(g)) {
+    g->collecting = 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushcclosure(L, gen_gcclose, 2);
+    lua_pushvalue(L, 2);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+      lua_pushcfunction(L, gen_gcwarn);
+      lua_insert(L, -2);
+      lua_pushfstring(L, "cogen.generator: %p", (void *)g);
+      lua_insert(L, -2);
+      if (lua_pcall(L, 2, 0, 0) != LUA_OK)  /* the error's __tostring failed */
+        lua_warning(L, "cogen: error closing a generator while collecting it", 0);
+    }
   }
+  /* last, as it may raise a memory error (which Lua makes a warning) */
+  cogen_guard_free(L, co_state(L), (int *)lua_touserdata(L, 1));
   return 0;
 }
 
@@ -457,12 +459,14 @@ static void state_push (lua_State *L) {
   cogen_pool_init(&S->pool);
   S->guards = lua_newthread(L);
   lua_setiuservalue(L, -2, UV_GUARDS);
+  S->nguardids = 0;
   lua_createtable(L, 0, 0);  /* the guards alive: see gen.c */
   lua_createtable(L, 0, 1);
   lua_pushliteral(L, "v");
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
-  lua_xmove(L, S->guards, 1);
+  lua_createtable(L, 0, 0);  /* the indexes free */
+  lua_xmove(L, S->guards, 2);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, state_gc);
   lua_setfield(L, -2, "__gc");
