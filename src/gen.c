@@ -611,6 +611,11 @@ int cogen_resume (lua_State *L, cogen_Gen *root, int op, int n,
 /* cogen_send resumed g, its own leaf, which did not yield: carry on */
 int cogen_resumed (lua_State *L, cogen_Gen *g, int *nres) {
   gen_Resume r;
+  if (g->exit == EXIT_RETURN) {  /* the common end, as gen_loop has it */
+    *nres = gen_collect(L, g);
+    g->closing = 0;
+    return RESUME_RETURN;
+  }
   r.root = g;
   r.closing = 0;
   r.thrown = 0;
