@@ -201,7 +201,7 @@ static int gen_guard_alive (lua_State *pool, int *p) {
 
 /* give the new guard on top of L an index in the table of guards alive */
 static void gen_guard_register (lua_State *L, cogen_State *S) {
-  lua_State *pool = S->guards;
+  lua_State *pool = S->guards;  /* holds no free guard: room for 2 more */
   int *p = (int *)lua_touserdata(L, -1);
   lua_Integer n;
   lua_pushvalue(pool, POOL_ALIVE);
@@ -228,7 +228,8 @@ static void gen_guard_register (lua_State *L, cogen_State *S) {
 /* A guard's finalizer ran: its index may serve a new guard. */
 void cogen_guard_free (lua_State *L, cogen_State *S, int *p) {
   lua_State *pool = S->guards;
-  if (*p <= 0 || S->pool.closed || !gen_guard_pooling(pool))
+  if (*p <= 0 || S->pool.closed || !gen_guard_pooling(pool) ||
+      !lua_checkstack(pool, 1))
     return;
   lua_pushvalue(pool, POOL_FREEIDS);
   lua_xmove(pool, L, 1);
@@ -240,7 +241,7 @@ void cogen_guard_free (lua_State *L, cogen_State *S, int *p) {
 
 
 /* whether a free guard waits in the pool */
-#define gen_guard_free(pool)  \
+#define gen_guard_waiting(pool)  \
   (gen_guard_pooling(pool) && lua_gettop(pool) > POOL_FREEIDS)
 
 
@@ -365,7 +366,7 @@ void cogen_gen_layout (lua_State *L, cogen_Gen *g, int n) {
 void cogen_start (lua_State *L, cogen_Gen *g) {
   lua_State *co = g->L, *pool = g->S->guards;
   cogen_Stack *s;
-  int fresh = !gen_guard_free(pool);
+  int fresh = !gen_guard_waiting(pool);
   if (fresh)  /* a new guard waits on L */
     gen_guard_new(L, g->S);
   /* a finalizer run by the allocation of a guard could have started g;
