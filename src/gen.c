@@ -120,11 +120,6 @@ int cogen_canyield (cogen_State *S) {
 }
 
 
-int cogen_suspend (lua_State *L, cogen_State *S, int n) {
-  return cogen_park(L, cogen_self(L, S), EXIT_YIELD, n);
-}
-
-
 int cogen_delegate (lua_State *L, cogen_State *S, cogen_Gen *sub) {
   cogen_Gen *g = cogen_self(L, S);
   if (cogen_isrunning(sub))  /* g itself, or a cycle through g */

@@ -93,7 +93,6 @@ COGEN_HIDDEN void cogen_start (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN int cogen_toomany (lua_State *L, cogen_Gen *g);
 COGEN_HIDDEN cogen_Gen *cogen_self (lua_State *L, cogen_State *S);
 COGEN_HIDDEN int cogen_canyield (cogen_State *S);
-COGEN_HIDDEN int cogen_suspend (lua_State *L, cogen_State *S, int n);
 COGEN_HIDDEN int cogen_delegate (lua_State *L, cogen_State *S,
                                  cogen_Gen *sub);
 COGEN_HIDDEN int cogen_isrunning (cogen_Gen *g);
@@ -141,6 +140,12 @@ COGEN_INLINE int cogen_park (lua_State *L, cogen_Gen *g, int exit, int n) {
   if (g->throwing)
     return lua_error(L);
   return g->n;
+}
+
+
+/* yield the n values on top of L from the generator running */
+COGEN_INLINE int cogen_suspend (lua_State *L, cogen_State *S, int n) {
+  return cogen_park(L, cogen_self(L, S), EXIT_YIELD, n);
 }
 
 

@@ -292,8 +292,7 @@ static int guard_gc (lua_State *L) {
 */
 
 static int co_yield (lua_State *L) {
-  cogen_Gen *g = cogen_self(L, co_state(L));
-  return cogen_park(L, g, EXIT_YIELD, lua_gettop(L));
+  return cogen_suspend(L, co_state(L), lua_gettop(L));
 }
 
 

@@ -153,6 +153,26 @@ static char *stack_mmap (size_t size) {
 }
 
 
+/* the pool lists the regions that have a free slot */
+static void region_link (cogen_Pool *p, cogen_Region *r) {
+  r->prev = NULL;
+  r->next = p->regions;
+  if (p->regions != NULL)
+    p->regions->prev = r;
+  p->regions = r;
+}
+
+
+static void region_unlink (cogen_Pool *p, cogen_Region *r) {
+  if (r->prev != NULL)
+    r->prev->next = r->next;
+  else
+    p->regions = r->next;
+  if (r->next != NULL)
+    r->next->prev = r->prev;
+}
+
+
 /* a free slot of 'total' bytes in a region, mapping a region if needed */
 static cogen_Stack *stack_carve (cogen_Pool *p, size_t total) {
   cogen_Region *r;
@@ -171,19 +191,12 @@ static cogen_Stack *stack_carve (cogen_Pool *p, size_t total) {
     r->allmask = (n == REGION_SLOTS) ? ~(uint64_t)0
                                      : ((uint64_t)1 << n) - 1;
     r->freemask = r->allmask;
-    r->prev = NULL;
-    r->next = p->regions;
-    if (p->regions != NULL)
-      p->regions->prev = r;
-    p->regions = r;
+    region_link(p, r);
   }
   i = __builtin_ctzll(r->freemask);
   r->freemask &= ~((uint64_t)1 << i);
-  if (r->freemask == 0) {  /* full: out of the list */
-    if (r->prev != NULL) r->prev->next = r->next;
-    else p->regions = r->next;
-    if (r->next != NULL) r->next->prev = r->prev;
-  }
+  if (r->freemask == 0)  /* full */
+    region_unlink(p, r);
   return stack_init(p, r->base + (size_t)i * total, total, r);
 }
 
@@ -192,18 +205,11 @@ static void stack_uncarve (cogen_Pool *p, cogen_Stack *s) {
   cogen_Region *r = s->region;
   char *base = (char *)s + HEADER - s->size;
   int i = (int)((size_t)(base - r->base) / r->slot);
-  if (r->freemask == 0) {  /* was full: back in the list */
-    r->prev = NULL;
-    r->next = p->regions;
-    if (p->regions != NULL)
-      p->regions->prev = r;
-    p->regions = r;
-  }
+  if (r->freemask == 0)  /* was full */
+    region_link(p, r);
   r->freemask |= (uint64_t)1 << i;
   if (r->freemask == r->allmask) {  /* all free: the region goes */
-    if (r->prev != NULL) r->prev->next = r->next;
-    else p->regions = r->next;
-    if (r->next != NULL) r->next->prev = r->prev;
+    region_unlink(p, r);
     munmap(r->base, (size_t)__builtin_popcountll(r->allmask) * r->slot);
     free(r);
   }
